@@ -175,21 +175,26 @@ def config_validate(configs: List[Path] = typer.Argument(..., help="Config files
 def runs_list(output_dir: Path = typer.Argument(Path("runs"), help="Folder holding run directories.")) -> None:
     """List finished runs with their key metrics."""
     with _user_errors():
-        from rich.table import Table
-
         from toolkit.runs import list_runs
 
         found = list_runs(output_dir)
         if not found:
             print(f"no runs under {output_dir}")
             return
-        table = Table("run", "created", "topics", "outliers", "nmi", "agreement", "nmi lang")
-        fmt = lambda v: "" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v))  # noqa: E731
-        for r in found:
-            m = r.metrics
-            table.add_row(str(r.path), r.created, fmt(m.get("n_topics")), fmt(m.get("outlier_share")),
-                          fmt(m.get("nmi")), fmt(m.get("parallel_agreement")), fmt(m.get("nmi_language")))
-        out.print(table)
+
+        def fmt(v) -> str:
+            return "-" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v))
+
+        header = ("run", "created", "topics", "outliers", "nmi", "agreement", "nmi_lang")
+        lines = [header] + [
+            (str(r.path.relative_to(output_dir)), r.created[:19], fmt(r.metrics.get("n_topics")),
+             fmt(r.metrics.get("outlier_share")), fmt(r.metrics.get("nmi")),
+             fmt(r.metrics.get("parallel_agreement")), fmt(r.metrics.get("nmi_language")))
+            for r in found
+        ]
+        widths = [max(len(row[i]) for row in lines) for i in range(len(header))]
+        for row in lines:
+            print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
 
 
 @cache_app.command("info")

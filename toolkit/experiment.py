@@ -106,8 +106,7 @@ def embed_corpus(texts: list[str], embedder: Embedder, config: ExperimentConfig,
 
     cache = EmbeddingCache(root)
     matrix, stats = cache.get_or_compute(
-        embedder.model_key, texts, lambda missing: embedder.embed(missing, batch_size=batch, progress=advance))
-    advance(int(stats.get("hits", 0)))
+        embedder.model_key, texts, lambda missing: embedder.embed(missing, batch_size=batch), progress=advance)
     return np.asarray(matrix, dtype=np.float32), {"enabled": True, "dir": str(root), **stats}
 
 

@@ -1,0 +1,587 @@
+"""Content-addressed on-disk cache of text embeddings.
+
+An embedding is keyed by ``(model_key, sha256(text as UTF-8))``. ``model_key`` is chosen by the
+caller and must change whenever the vectors would change (model id plus version). Rows are
+stored in *shards*: one float32 ``.npy`` per write batch plus a JSON index for that shard
+(text hashes in row order, shape, SHA-256 of the array bytes). There is no shared index file:
+the index of a model is rebuilt by reading the shard indexes, so concurrent runs only ever
+create new files and cannot overwrite each other's work.
+
+Layout (see ``docs/cache.md``)::
+
+    <root>/CACHEDIR.TAG
+    <root>/embeddings/<model slug>-<sha256(model_key)[:12]>/shard-<uuid>.npy
+    <root>/embeddings/<model slug>-<sha256(model_key)[:12]>/shard-<uuid>.json
+    <root>/arrays/<namespace>/...                       (see toolkit.cache_store.ArrayCache)
+
+Reads are memory-mapped and verified (shape, size, checksum) before any row is used; a bad
+shard or index is logged, deleted and its rows recomputed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from toolkit.cache_store import (
+    FORMAT_VERSION,
+    TMP_PREFIX,
+    ArrayCache,
+    CorruptEntry,
+    array_checksum,
+    array_key,
+    default_cache_dir,
+    ensure_writable_dir,
+    is_stale,
+    iter_files,
+    load_npy_verified,
+    read_json,
+    remove_quietly,
+    unwritable_error,
+    write_json_atomic,
+    write_npy_atomic,
+)
+from toolkit.errors import CacheError, EmbeddingError
+
+__all__ = [
+    "EmbeddingCache",
+    "ArrayCache",
+    "array_key",
+    "cache_info",
+    "clear_cache",
+    "default_cache_dir",
+    "text_hash",
+]
+
+logger = logging.getLogger(__name__)
+
+_SHARD_NAME = re.compile(r"^shard-[0-9a-f]{32}$")
+
+
+def text_hash(text: str) -> str:
+    """SHA-256 (hex) of a text encoded as UTF-8, the cache key of its embedding."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _hashes_digest(hashes: Sequence[str]) -> str:
+    return hashlib.sha256("\n".join(hashes).encode("ascii")).hexdigest()
+
+
+def _is_run(index: np.ndarray) -> bool:
+    """Whether ``index`` is a non-empty run of consecutive increasing integers."""
+    return len(index) > 0 and bool(np.all(np.diff(index) == 1))
+
+
+def _model_folder_name(model_key: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", model_key).strip("._-")[:60] or "model"
+    return f"{slug}-{hashlib.sha256(model_key.encode('utf-8')).hexdigest()[:12]}"
+
+
+@dataclass(frozen=True, eq=False)
+class _Shard:
+    """One committed shard, as described by its index file."""
+
+    stem: str
+    folder: Path
+    model_key: str
+    rows: int
+    dim: int
+    sha256: str
+    hashes: tuple[str, ...]
+    created: float
+
+    @property
+    def index_path(self) -> Path:
+        return self.folder / f"{self.stem}.json"
+
+    @property
+    def data_path(self) -> Path:
+        return self.folder / f"{self.stem}.npy"
+
+
+def _parse_index(path: Path) -> _Shard:
+    """Read and validate one shard index; raise CorruptEntry if anything is off."""
+    entry = read_json(path)
+    try:
+        if entry["format"] != FORMAT_VERSION:
+            raise CorruptEntry(f"{path.name} has format {entry['format']!r}")
+        shape = entry["shape"]
+        hashes = entry["texts"]
+        if entry["data"] != f"{path.stem}.npy" or entry["dtype"] != "float32":
+            raise CorruptEntry(f"{path.name} names another data file or dtype")
+        if not (isinstance(shape, list) and len(shape) == 2 and all(
+            isinstance(v, int) and v >= 0 for v in shape
+        )):
+            raise CorruptEntry(f"{path.name} has an invalid shape {shape!r}")
+        if not isinstance(hashes, list) or len(hashes) != shape[0]:
+            raise CorruptEntry(f"{path.name} lists {len(hashes)} texts for {shape[0]} rows")
+        # the digest covers every hash (join raises TypeError on a non-string)
+        if _hashes_digest(hashes) != entry["texts_sha256"]:
+            raise CorruptEntry(f"{path.name} fails its checksum")
+        if not isinstance(entry["model_key"], str) or not isinstance(entry["sha256"], str):
+            raise CorruptEntry(f"{path.name} has no model key or checksum")
+        return _Shard(
+            stem=path.stem,
+            folder=path.parent,
+            model_key=entry["model_key"],
+            rows=shape[0],
+            dim=shape[1],
+            sha256=entry["sha256"],
+            hashes=tuple(hashes),
+            created=float(entry.get("created", 0.0)),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CorruptEntry(f"{path.name} lacks a valid field ({exc!r})") from exc
+
+
+def _discard(shard_stem: str, folder: Path, reason: object) -> None:
+    logger.warning("discarding corrupt embedding cache shard %s/%s: %s", folder, shard_stem, reason)
+    # The index is the commit marker: remove it first so nobody picks up the data.
+    remove_quietly(folder / f"{shard_stem}.json", folder / f"{shard_stem}.npy")
+
+
+class EmbeddingCache:
+    """On-disk cache of embeddings, keyed by model and text content.
+
+    Parameters
+    ----------
+    root : str or pathlib.Path
+        Cache root, usually :func:`default_cache_dir` or the config key ``cache.dir``.
+        Nothing is created until the first embedding is stored.
+    shard_rows : int, default=4096
+        Most rows passed to ``compute`` in one call and stored in one shard.
+
+    Examples
+    --------
+    >>> cache = EmbeddingCache(tmp_path)                                    # doctest: +SKIP
+    >>> X, stats = cache.get_or_compute("use-multilingual@3", texts, embed)  # doctest: +SKIP
+    """
+
+    def __init__(self, root: str | Path, *, shard_rows: int = 4096) -> None:
+        if isinstance(shard_rows, bool) or not isinstance(shard_rows, int) or shard_rows < 1:
+            raise CacheError(f"shard_rows must be a positive integer, got {shard_rows!r}")
+        self.root = Path(root).expanduser()
+        self.shard_rows = shard_rows
+
+    def model_folder(self, model_key: str) -> Path:
+        """Folder holding the shards of ``model_key``."""
+        if not isinstance(model_key, str) or not model_key.strip():
+            raise CacheError(f"model_key must be a non-empty string, got {model_key!r}")
+        return self.root / "embeddings" / _model_folder_name(model_key)
+
+    # -- reading -------------------------------------------------------------------------
+
+    def _shards(self, model_key: str) -> list[_Shard]:
+        """Committed shards of a model, oldest first; corrupt indexes are removed."""
+        folder = self.model_folder(model_key)
+        files = list(iter_files(folder))
+        indexed: set[str] = set()
+        shards: list[_Shard] = []
+        for path in files:
+            if path.suffix != ".json" or path.name.startswith(TMP_PREFIX):
+                continue
+            if not _SHARD_NAME.match(path.stem):
+                continue
+            try:
+                shard = _parse_index(path)
+            except CorruptEntry as exc:
+                _discard(path.stem, folder, exc)
+                continue
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                logger.warning("cannot read embedding cache index %s: %s", path, exc)
+                continue
+            if shard.model_key != model_key:
+                logger.warning("ignoring shard %s: it belongs to model %r", path, shard.model_key)
+                continue
+            indexed.add(path.stem)
+            shards.append(shard)
+        now = time.time()
+        for path in files:  # left-overs of killed writers
+            uncommitted = path.name.startswith(TMP_PREFIX) or (
+                path.suffix == ".npy" and path.stem not in indexed
+            )
+            if uncommitted and is_stale(path, now) and not path.with_suffix(".json").exists():
+                logger.info("removing left-over cache file %s", path)
+                remove_quietly(path)
+        shards.sort(key=lambda s: (s.created, s.stem))
+        dims = {s.dim for s in shards if s.rows}
+        if len(dims) > 1:
+            raise CacheError(
+                f"the embedding cache for model {model_key!r} in {folder} mixes vector sizes "
+                f"{sorted(dims)}: the model changed without its key. Include the model version "
+                "in the key, or delete that folder (`topicbridge cache clear`)."
+            )
+        return shards
+
+    def _read_cached(
+        self, model_key: str, hashes: list[str]
+    ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], int | None]:
+        """Locate and verify the cached rows of ``hashes``.
+
+        Returns, per position, the number of the verified array holding it (-1 if not
+        cached) and its row there; the verified arrays; and the vector size of the model
+        (None when nothing is cached).
+        """
+        folder = self.model_folder(model_key)
+        bad: set[str] = set()  # never retried, even if they could not be deleted
+        while True:
+            shards = [s for s in self._shards(model_key) if s.stem not in bad]
+            dim = next((s.dim for s in shards if s.rows), None)
+            location: dict[str, tuple[int, int]] = {}  # hash -> (shard number, row)
+            for number in range(len(shards) - 1, -1, -1):  # oldest shard wins duplicates
+                rows = shards[number].hashes
+                location.update(zip(rows, zip([number] * len(rows), range(len(rows)))))
+            found = [location.get(h, (-1, -1)) for h in hashes]
+            where = np.array(found, dtype=np.int64).reshape(len(hashes), 2)
+            used = np.unique(where[:, 0][where[:, 0] >= 0]).tolist()
+            arrays: list[np.ndarray] = []
+            for number in used:
+                shard = shards[number]
+                try:
+                    arrays.append(load_npy_verified(
+                        shard.data_path, "float32", (shard.rows, shard.dim), shard.sha256
+                    ))
+                except (CorruptEntry, FileNotFoundError) as exc:
+                    missing = isinstance(exc, FileNotFoundError)
+                    _discard(shard.stem, folder, "its data file is missing" if missing else exc)
+                    bad.add(shard.stem)
+            if any(shards[number].stem in bad for number in used):
+                continue  # rebuild the index without the bad shards; rows may live elsewhere
+            slot = np.full(len(shards) + 1, -1, dtype=np.int64)
+            slot[used] = np.arange(len(used))
+            return slot[where[:, 0]], where[:, 1], arrays, dim
+
+    # -- the public entry point ----------------------------------------------------------
+
+    def get_or_compute(
+        self,
+        model_key: str,
+        texts: Sequence[str],
+        compute: Callable[[list[str]], np.ndarray],
+        *,
+        progress: Callable[[int], None] | None = None,
+    ) -> tuple[np.ndarray, dict]:
+        """Return embeddings of ``texts``, computing and storing only the missing ones.
+
+        Parameters
+        ----------
+        model_key : str
+            Identifies the model and its version; vectors of different keys never mix.
+        texts : sequence of str
+            Texts to embed, duplicates allowed.
+        compute : callable
+            ``compute(batch) -> array of shape (len(batch), dim)``. It receives only texts that
+            are not cached, each once, in order of first appearance, at most ``shard_rows``
+            per call.
+        progress : callable, optional
+            Called with the number of ``texts`` (positions, duplicates included) whose vector
+            has just become ready: once with the hits after the cache lookup, then after each
+            newly stored shard; never with 0. The calls add up to ``len(texts)``, like
+            :meth:`Embedder.embed`'s ``progress``, so a progress bar's ``advance`` fits.
+
+        Returns
+        -------
+        embeddings : numpy.ndarray of float32, shape (len(texts), dim)
+            Row ``i`` embeds ``texts[i]``; a new array, not a view of the cache.
+        stats : dict
+            ``hits``: positions served from the cache; ``misses``: positions that were not
+            cached (``hits + misses == len(texts)``); ``computed``: distinct texts passed to
+            ``compute``.
+
+        Raises
+        ------
+        CacheError
+            If the cache folder cannot be written, or the computed vector size differs from
+            the cached one for the same ``model_key``.
+        EmbeddingError
+            If ``compute`` returns an array of the wrong shape or with non-finite values.
+        """
+        texts = list(texts)
+        for i, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise TypeError(f"texts[{i}] is {type(text).__name__}, expected str")
+        folder = self.model_folder(model_key)
+        hashes = [text_hash(t) for t in texts]
+        n = len(texts)
+
+        source, row, arrays, dim = self._read_cached(model_key, hashes)
+        hit_mask = source >= 0
+        n_hits = int(hit_mask.sum())
+
+        out: np.ndarray | None = None
+        if dim is not None:
+            out = np.empty((n, dim), dtype=np.float32)
+            for a, array in enumerate(arrays):
+                mine = np.flatnonzero(source == a)
+                rows = row[mine]
+                if _is_run(mine) and _is_run(rows):  # same order as stored: one block copy
+                    out[mine[0] : mine[-1] + 1] = array[rows[0] : rows[-1] + 1]
+                else:
+                    out[mine] = array[rows]
+
+        # distinct missing texts, in order of first appearance
+        miss_positions = np.flatnonzero(~hit_mask)
+        unique_index: dict[str, int] = {}
+        miss_texts: list[str] = []
+        miss_slot = np.empty(len(miss_positions), dtype=np.int64)
+        for j, pos in enumerate(miss_positions):
+            h = hashes[pos]
+            slot = unique_index.get(h)
+            if slot is None:
+                slot = unique_index[h] = len(miss_texts)
+                miss_texts.append(texts[pos])
+            miss_slot[j] = slot
+        logger.info(
+            "embedding cache %s: %d of %d texts cached, %d to compute",
+            model_key, n_hits, n, len(miss_texts),
+        )
+        if miss_texts:
+            ensure_writable_dir(folder, self.root)  # fail before any expensive compute
+        if progress is not None and n_hits:
+            progress(n_hits)
+
+        order = np.argsort(miss_slot, kind="stable")
+        sorted_slots = miss_slot[order]
+        sorted_positions = miss_positions[order]
+        unique_hashes = list(unique_index)
+        for start in range(0, len(miss_texts), self.shard_rows):
+            stop = min(start + self.shard_rows, len(miss_texts))
+            batch = self._checked(compute(miss_texts[start:stop]), stop - start, model_key, dim)
+            dim = batch.shape[1]
+            self._write_shard(folder, model_key, unique_hashes[start:stop], batch)
+            if out is None:
+                out = np.empty((n, dim), dtype=np.float32)
+            lo, hi = np.searchsorted(sorted_slots, [start, stop])
+            out[sorted_positions[lo:hi]] = batch[sorted_slots[lo:hi] - start]
+            if progress is not None:
+                progress(int(hi - lo))
+
+        if out is None:  # no texts, nothing cached: the vector size is unknown
+            out = np.empty((0, 0), dtype=np.float32)
+        stats = {"hits": n_hits, "misses": n - n_hits, "computed": len(miss_texts)}
+        return out, stats
+
+    # -- helpers -------------------------------------------------------------------------
+
+    @staticmethod
+    def _checked(result: object, n: int, model_key: str, dim: int | None) -> np.ndarray:
+        try:
+            batch = np.asarray(result, dtype=np.float32)
+        except (TypeError, ValueError) as exc:
+            raise EmbeddingError(
+                f"the embedder for {model_key!r} returned {type(result).__name__}, "
+                f"not a numeric array: {exc}"
+            ) from exc
+        if batch.ndim != 2 or batch.shape[0] != n:
+            raise EmbeddingError(
+                f"the embedder for {model_key!r} returned shape {batch.shape} for {n} texts; "
+                f"expected ({n}, vector size)"
+            )
+        if not np.isfinite(batch).all():
+            bad = int((~np.isfinite(batch)).any(axis=1).sum())
+            raise EmbeddingError(
+                f"the embedder for {model_key!r} returned NaN or infinite values for {bad} of "
+                f"{n} texts; nothing was cached"
+            )
+        if dim is not None and batch.shape[1] != dim:
+            raise CacheError(
+                f"the embedder for {model_key!r} returned {batch.shape[1]}-d vectors but the "
+                f"cache holds {dim}-d vectors under the same key: the model changed without "
+                "its key. Include the model version in the key, or run `topicbridge cache "
+                "clear`."
+            )
+        return np.ascontiguousarray(batch)
+
+    def _write_shard(
+        self, folder: Path, model_key: str, hashes: list[str], batch: np.ndarray
+    ) -> None:
+        stem = f"shard-{uuid.uuid4().hex}"
+        index = {
+            "format": FORMAT_VERSION,
+            "model_key": model_key,
+            "data": f"{stem}.npy",
+            "dtype": "float32",
+            "shape": list(batch.shape),
+            "sha256": array_checksum(batch),
+            "texts_sha256": _hashes_digest(hashes),
+            "created": time.time(),
+            "texts": hashes,
+        }
+        try:
+            write_npy_atomic(folder / f"{stem}.npy", batch)  # data first,
+            write_json_atomic(folder / f"{stem}.json", index)  # then the commit marker
+        except OSError as exc:
+            remove_quietly(folder / f"{stem}.npy")
+            raise unwritable_error(folder, exc) from exc
+
+
+# -- maintenance -----------------------------------------------------------------------------
+
+
+def _check_root(root: str | Path) -> Path:
+    root = Path(root).expanduser()
+    if root.exists() and not root.is_dir():
+        raise CacheError(
+            f"the cache location {root} is a file, not a folder. Set `cache.dir` or "
+            "TOPICBRIDGE_CACHE to a folder."
+        )
+    return root
+
+
+def _folder_bytes(folder: Path) -> int:
+    total = 0
+    for dirpath, _, filenames in os.walk(folder):
+        for name in filenames:
+            try:
+                total += os.lstat(os.path.join(dirpath, name)).st_size
+            except OSError:
+                continue
+    return total
+
+
+def cache_info(root: str | Path) -> dict:
+    """Summarise what a cache holds, without modifying it.
+
+    Parameters
+    ----------
+    root : str or pathlib.Path
+        Cache root.
+
+    Returns
+    -------
+    dict
+        ``root``; ``entries`` (cached embeddings plus stored arrays); ``bytes`` (every file
+        :func:`clear_cache` would delete, left-overs included); ``embeddings``: ``{model_key:
+        {"entries", "shards", "dim", "bytes"}}`` where ``entries`` counts distinct texts;
+        ``arrays``: ``{namespace: {"entries", "bytes"}}``.
+
+    Raises
+    ------
+    CacheError
+        If ``root`` exists but is not a folder.
+    """
+    root = _check_root(root)
+    info: dict = {"root": str(root), "entries": 0, "bytes": 0, "embeddings": {}, "arrays": {}}
+    tag = root / "CACHEDIR.TAG"
+    if tag.is_file():
+        info["bytes"] += tag.stat().st_size
+    emb_root = root / "embeddings"
+    for folder in sorted(p for p in _subfolders(emb_root)):
+        model_key: str | None = None
+        seen: set[str] = set()
+        shards, dim = 0, None
+        for path in iter_files(folder):
+            if path.suffix != ".json" or path.name.startswith(TMP_PREFIX):
+                continue
+            try:
+                shard = _parse_index(path)
+            except (CorruptEntry, OSError):
+                continue
+            model_key = shard.model_key
+            shards += 1
+            dim = shard.dim if dim is None else dim
+            seen.update(shard.hashes)
+        size = _folder_bytes(folder)
+        info["bytes"] += size
+        key = model_key if model_key is not None else f"(unreadable) {folder.name}"
+        info["embeddings"][key] = {
+            "entries": len(seen), "shards": shards, "dim": dim, "bytes": size,
+        }
+        info["entries"] += len(seen)
+    for folder in sorted(_subfolders(root / "arrays")):
+        entries = sum(
+            1 for p in iter_files(folder)
+            if p.suffix == ".json" and not p.name.startswith(TMP_PREFIX)
+        )
+        size = _folder_bytes(folder)
+        info["arrays"][folder.name] = {"entries": entries, "bytes": size}
+        info["entries"] += entries
+        info["bytes"] += size
+    return info
+
+
+def _subfolders(folder: Path) -> list[Path]:
+    try:
+        return [Path(e.path) for e in os.scandir(folder) if e.is_dir(follow_symlinks=False)]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+def _remove_tree(folder: Path) -> int:
+    """Delete a cache folder bottom-up; return bytes freed."""
+    freed = 0
+    for dirpath, dirnames, filenames in os.walk(folder, topdown=False):
+        for name in filenames:
+            path = Path(dirpath) / name
+            try:
+                size = path.lstat().st_size
+                path.unlink()
+                freed += size
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                raise CacheError(
+                    f"cannot delete {path} while clearing the cache: {exc.strerror or exc}"
+                ) from exc
+        for name in dirnames:
+            try:
+                (Path(dirpath) / name).rmdir()
+            except OSError:
+                pass
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
+    return freed
+
+
+def clear_cache(
+    root: str | Path, *, model_key: str | None = None, namespace: str | None = None
+) -> int:
+    """Delete cached embeddings and arrays.
+
+    Only the cache's own folders (``embeddings/``, ``arrays/``) and ``CACHEDIR.TAG`` are
+    touched, so pointing the cache at a folder that holds other files is safe.
+
+    Parameters
+    ----------
+    root : str or pathlib.Path
+        Cache root.
+    model_key : str, optional
+        Delete only the embeddings of this model.
+    namespace : str, optional
+        Delete only the arrays of this namespace. With neither, everything is deleted.
+
+    Returns
+    -------
+    int
+        Bytes freed.
+
+    Raises
+    ------
+    CacheError
+        If ``root`` is not a folder or a file cannot be deleted.
+    """
+    root = _check_root(root)
+    if model_key is None and namespace is None:
+        freed = _remove_tree(root / "embeddings") + _remove_tree(root / "arrays")
+        freed += remove_quietly(root / "CACHEDIR.TAG")
+    else:
+        freed = 0
+        if model_key is not None:
+            freed += _remove_tree(EmbeddingCache(root).model_folder(model_key))
+        if namespace is not None:
+            freed += _remove_tree(ArrayCache(root, namespace).folder)
+    logger.info("cleared %d bytes from the cache at %s", freed, root)
+    return freed
