@@ -1,0 +1,411 @@
+"""Topic keywords, per language, and the segments that represent a topic.
+
+All functions here work on plain arrays (tokens from
+:class:`toolkit.topics.vectorizer.MultilingualTokenizer`, topic ids, language tags, embedding
+matrices) so they can be tested without fitting BERTopic.
+
+- :func:`topic_keywords`: c-TF-IDF keywords per topic over the whole corpus, and per topic per
+  language with c-TF-IDF computed over that language's segments only, so a Russian word is
+  ranked against the other topics' Russian text rather than against German and Chinese.
+- :func:`representative_indices`: per topic and language, the segments closest to the topic
+  centroid.
+- :func:`rerank_keywords`: reorder candidate words by embedding similarity to the topic
+  (``"keybert"``) or by maximal marginal relevance (``"mmr"``).
+- :func:`topic_label` and :func:`interleave_keywords`: short names like
+  ``3_туризм_medizin_医疗_tourism``.
+
+Every ordering is deterministic: ties are broken by the token (or by the segment index).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from toolkit.errors import ConfigError, TopicModelError
+from toolkit.topics.vectorizer import whitespace_vectorizer
+
+__all__ = [
+    "topic_keywords",
+    "representative_indices",
+    "rerank_keywords",
+    "topic_label",
+    "interleave_keywords",
+    "RERANK_METHODS",
+]
+
+logger = logging.getLogger(__name__)
+
+RERANK_METHODS = ("keybert", "mmr")
+
+Keywords = list[tuple[str, float]]
+
+
+def _as_topics(topics: np.ndarray | Sequence[int], n: int, what: str) -> np.ndarray:
+    arr = np.asarray(topics)
+    if arr.ndim != 1 or arr.shape[0] != n:
+        raise TopicModelError(
+            f"{what}: topics must be a 1-D array with one topic id per segment "
+            f"({n} segments), got shape {arr.shape}."
+        )
+    if arr.size and not np.issubdtype(arr.dtype, np.integer):
+        try:
+            whole = bool(np.all(np.equal(np.mod(arr.astype(np.float64), 1), 0)))
+        except (TypeError, ValueError):
+            whole = False
+        if not whole:
+            raise TopicModelError(
+                f"{what}: topic ids must be integers (-1 for outliers), got dtype {arr.dtype}."
+            )
+    return arr.astype(np.int64)
+
+
+def _as_langs(langs: Sequence[str | None], n: int, what: str) -> list[str]:
+    if len(langs) != n:
+        raise TopicModelError(
+            f"{what}: got {len(langs)} languages for {n} segments; pass one language per "
+            "segment."
+        )
+    return [lang if isinstance(lang, str) and lang else "und" for lang in langs]
+
+
+def _check_top_n(value: int, name: str, what: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ConfigError(f"{what}: {name} must be an integer >= 1, got {value!r}.")
+
+
+def _top_terms(row: sp.csr_matrix, terms: np.ndarray, top_n: int) -> Keywords:
+    """The ``top_n`` positive entries of a one-row sparse matrix, best first, ties by term."""
+    row = row.tocsr()
+    keep = row.data > 0.0
+    idx, data = row.indices[keep], row.data[keep]
+    if idx.size > top_n:
+        # everything tied with the top_n-th weight stays a candidate, so ties break by term
+        cut = np.partition(data, idx.size - top_n)[idx.size - top_n]
+        wide = data >= cut
+        idx, data = idx[wide], data[wide]
+    pairs = [(str(terms[j]), float(v)) for j, v in zip(idx, data)]
+    pairs.sort(key=lambda p: (-p[1], p[0]))
+    return pairs[:top_n]
+
+
+def _ctfidf(class_docs: list[str], top_n: int) -> list[Keywords]:
+    """c-TF-IDF keywords for each class document (space-joined tokens).
+
+    Classes without tokens get no keywords and are left out of the fit: BERTopic's
+    transformer truncates the average class length to an integer, so empty classes could
+    pull it to zero and zero every weight.
+    """
+    from bertopic.vectorizers import ClassTfidfTransformer
+
+    filled = [i for i, doc in enumerate(class_docs) if doc.strip()]
+    result: list[Keywords] = [[] for _ in class_docs]
+    if not filled:
+        return result
+    vectorizer = whitespace_vectorizer()
+    counts = vectorizer.fit_transform([class_docs[i] for i in filled])
+    terms = vectorizer.get_feature_names_out()
+    if counts.shape[1] == 1:
+        # one-word vocabulary: the transformer's squeeze breaks on it; every class that has
+        # the word weighs it log(avg / df + 1) after l1 normalisation, i.e. that idf alone
+        df = float(counts.sum())
+        avg = int(counts.sum(axis=1).mean())
+        weights = sp.csr_matrix((counts > 0).astype(np.float64) * np.log(avg / df + 1.0))
+    else:
+        weights = sp.csr_matrix(ClassTfidfTransformer().fit_transform(counts))
+    for row, i in enumerate(filled):
+        result[i] = _top_terms(weights[row], terms, top_n)
+    return result
+
+
+def _class_docs(
+    tokens: Sequence[Sequence[str]], topics: np.ndarray, ids: list[int], mask: np.ndarray
+) -> list[str]:
+    parts: dict[int, list[str]] = {t: [] for t in ids}
+    for i in np.flatnonzero(mask):
+        if tokens[i]:
+            parts[int(topics[i])].append(" ".join(tokens[i]))
+    return [" ".join(parts[t]) for t in ids]
+
+
+def topic_keywords(
+    tokens: Sequence[Sequence[str]],
+    topics: np.ndarray,
+    langs: Sequence[str],
+    top_n: int = 10,
+) -> tuple[dict[int, Keywords], dict[int, dict[str, Keywords]]]:
+    """c-TF-IDF keywords per topic, overall and per language.
+
+    Parameters
+    ----------
+    tokens : sequence of sequence of str
+        Tokens of each segment (tokens must not contain spaces).
+    topics : array of int, shape (n_segments,)
+        Topic of each segment; ``-1`` (outliers) is treated as a topic of its own.
+    langs : sequence of str
+        Language of each segment (``None`` or empty counts as ``"und"``).
+    top_n : int, default=10
+        Keywords kept per topic (and per topic and language).
+
+    Returns
+    -------
+    overall : dict of int to list of (str, float)
+        For every topic present, its keywords with c-TF-IDF weights, best first.
+    per_language : dict of int to dict of str to list of (str, float)
+        For every topic present and every language in the corpus, keywords computed with
+        c-TF-IDF over that language's segments only; an empty list when the topic has no
+        tokens in that language.
+
+    Raises
+    ------
+    TopicModelError
+        If the lengths of ``tokens``, ``topics`` and ``langs`` disagree.
+    ConfigError
+        If ``top_n`` is not a positive integer.
+    """
+    what = "topic_keywords"
+    _check_top_n(top_n, "top_n", what)
+    n = len(tokens)
+    topic_arr = _as_topics(topics, n, what)
+    lang_list = _as_langs(langs, n, what)
+    for i, toks in enumerate(tokens):
+        if isinstance(toks, str):
+            raise TopicModelError(
+                f"{what}: tokens[{i}] is a string; pass a list of tokens per segment "
+                "(MultilingualTokenizer.tokenize_many gives them)."
+            )
+    ids = sorted({int(t) for t in topic_arr})
+    lang_arr = np.asarray(lang_list, dtype=object)
+    languages = sorted(set(lang_list))
+
+    everything = np.ones(n, dtype=bool)
+    overall = dict(zip(ids, _ctfidf(_class_docs(tokens, topic_arr, ids, everything), top_n)))
+
+    per_language: dict[int, dict[str, Keywords]] = {t: {} for t in ids}
+    for lang in languages:
+        mask = lang_arr == lang
+        lang_ids = sorted({int(t) for t in topic_arr[mask]})
+        found = dict(zip(lang_ids, _ctfidf(_class_docs(tokens, topic_arr, lang_ids, mask), top_n)))
+        for t in ids:
+            per_language[t][lang] = found.get(t, [])
+    logger.debug("keywords for %d topics in %d languages", len(ids), len(languages))
+    return overall, per_language
+
+
+def _unit_rows(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
+
+
+def representative_indices(
+    embeddings: np.ndarray,
+    topics: np.ndarray,
+    langs: Sequence[str],
+    n: int = 3,
+) -> dict[int, dict[str, list[int]]]:
+    """Per topic and language, the segments closest to the topic centroid.
+
+    The centroid is the mean of the topic's unit-normalised embeddings over all languages, so
+    each language's representatives are the segments nearest the shared theme.
+
+    Parameters
+    ----------
+    embeddings : ndarray, shape (n_segments, dim)
+        Segment embeddings.
+    topics : array of int, shape (n_segments,)
+        Topic of each segment (``-1`` included as its own group).
+    langs : sequence of str
+        Language of each segment.
+    n : int, default=3
+        Segments kept per topic and language.
+
+    Returns
+    -------
+    dict of int to dict of str to list of int
+        Row indices into ``embeddings``, most similar first (ties by index); an empty list
+        for a language with no segment in the topic.
+
+    Raises
+    ------
+    TopicModelError
+        If the shapes of the inputs disagree or the embeddings are not finite.
+    ConfigError
+        If ``n`` is not a positive integer.
+    """
+    what = "representative_indices"
+    _check_top_n(n, "n", what)
+    emb = np.asarray(embeddings, dtype=np.float64)
+    if emb.ndim != 2:
+        raise TopicModelError(
+            f"{what}: embeddings must be a 2-D matrix (segments x dimensions), "
+            f"got shape {emb.shape}."
+        )
+    if not np.all(np.isfinite(emb)):
+        raise TopicModelError(f"{what}: embeddings contain NaN or infinite values.")
+    topic_arr = _as_topics(topics, emb.shape[0], what)
+    lang_list = _as_langs(langs, emb.shape[0], what)
+    lang_arr = np.asarray(lang_list, dtype=object)
+    languages = sorted(set(lang_list))
+    unit = _unit_rows(emb)
+
+    result: dict[int, dict[str, list[int]]] = {}
+    for t in sorted({int(x) for x in topic_arr}):
+        members = topic_arr == t
+        centroid = unit[members].mean(axis=0)
+        norm = np.linalg.norm(centroid)
+        if norm > 0:
+            centroid = centroid / norm
+        result[t] = {}
+        for lang in languages:
+            idx = np.flatnonzero(members & (lang_arr == lang))
+            sims = unit[idx] @ centroid
+            order = np.lexsort((idx, -sims))
+            result[t][lang] = [int(i) for i in idx[order][:n]]
+    return result
+
+
+def rerank_keywords(
+    candidates: list[str],
+    topic_vector: np.ndarray,
+    embed: Callable[[list[str]], np.ndarray],
+    *,
+    method: str,
+    top_n: int = 10,
+    diversity: float = 0.3,
+) -> Keywords:
+    """Reorder candidate keywords by their embedding similarity to a topic.
+
+    Parameters
+    ----------
+    candidates : list of str
+        Candidate words (for example c-TF-IDF keywords); duplicates are ignored.
+    topic_vector : ndarray, shape (dim,)
+        The topic's embedding (for example the centroid of its segments).
+    embed : callable
+        Maps a list of strings to an array of shape ``(len(list), dim)``.
+    method : {"keybert", "mmr"}
+        ``"keybert"`` orders by cosine similarity to the topic; ``"mmr"`` applies maximal
+        marginal relevance, trading similarity for diversity among the chosen words.
+    top_n : int, default=10
+        Words returned.
+    diversity : float, default=0.3
+        For ``"mmr"``, between 0 (pure relevance) and 1 (pure diversity).
+
+    Returns
+    -------
+    list of (str, float)
+        Chosen words in order of selection, each with its cosine similarity to the topic.
+
+    Raises
+    ------
+    ConfigError
+        If ``method``, ``top_n`` or ``diversity`` is invalid.
+    TopicModelError
+        If the embedding shapes do not match.
+    """
+    what = "rerank_keywords"
+    if method not in RERANK_METHODS:
+        raise ConfigError(
+            f"{what}: method must be one of {', '.join(RERANK_METHODS)}, got {method!r}."
+        )
+    _check_top_n(top_n, "top_n", what)
+    if isinstance(diversity, bool) or not isinstance(diversity, (int, float)) or not (
+        0.0 <= diversity <= 1.0
+    ):
+        raise ConfigError(f"{what}: diversity must be a number in [0, 1], got {diversity!r}.")
+    words = list(dict.fromkeys(candidates))
+    if not words:
+        return []
+    vec = np.asarray(topic_vector, dtype=np.float64).ravel()
+    vectors = np.asarray(embed(words), dtype=np.float64)
+    if vectors.ndim != 2 or vectors.shape != (len(words), vec.shape[0]):
+        raise TopicModelError(
+            f"{what}: embed returned shape {vectors.shape} for {len(words)} words, expected "
+            f"({len(words)}, {vec.shape[0]}) to match the topic vector."
+        )
+    unit = _unit_rows(vectors)
+    norm = np.linalg.norm(vec)
+    relevance = unit @ (vec / norm if norm > 0 else vec)
+
+    if method == "keybert":
+        order = sorted(range(len(words)), key=lambda i: (-relevance[i], words[i]))
+        return [(words[i], float(relevance[i])) for i in order[:top_n]]
+
+    pairwise = unit @ unit.T
+    chosen: list[int] = []
+    remaining = list(range(len(words)))
+    while remaining and len(chosen) < top_n:
+        if chosen:
+            redundancy = pairwise[np.ix_(remaining, chosen)].max(axis=1)
+        else:
+            redundancy = np.zeros(len(remaining))
+        scores = (1.0 - diversity) * relevance[remaining] - diversity * redundancy
+        best = min(range(len(remaining)), key=lambda k: (-scores[k], words[remaining[k]]))
+        chosen.append(remaining.pop(best))
+    return [(words[i], float(relevance[i])) for i in chosen]
+
+
+def interleave_keywords(
+    per_language: Mapping[str, Sequence[tuple[str, float]] | Sequence[str]],
+    n_words: int = 4,
+    languages: Sequence[str] | None = None,
+) -> list[str]:
+    """Take keywords from each language in turn (best first), without repeats.
+
+    Parameters
+    ----------
+    per_language : mapping of str to list
+        Keywords of one topic per language, as ``(word, weight)`` pairs or plain words.
+    n_words : int, default=4
+        Words returned.
+    languages : sequence of str, optional
+        Order in which languages take turns; defaults to sorted language codes.
+
+    Returns
+    -------
+    list of str
+        Up to ``n_words`` words, e.g. ``["туризм", "medizin", "医疗", "tourism"]``.
+    """
+    order = list(languages) if languages is not None else sorted(per_language)
+    queues = [
+        [w[0] if isinstance(w, (tuple, list)) else w for w in per_language.get(lang, [])]
+        for lang in order
+    ]
+    out: list[str] = []
+    depth = 0
+    while len(out) < n_words and any(depth < len(q) for q in queues):
+        for queue in queues:
+            if depth < len(queue) and queue[depth] not in out:
+                out.append(queue[depth])
+                if len(out) == n_words:
+                    break
+        depth += 1
+    return out
+
+
+def topic_label(topic: int, keywords: list[str], n_words: int = 4) -> str:
+    """A short topic name: the id and its first keywords joined by underscores.
+
+    Parameters
+    ----------
+    topic : int
+        Topic id; ``-1`` is the outlier group.
+    keywords : list of str
+        Keywords, best first (repeats are skipped).
+    n_words : int, default=4
+        Keywords used.
+
+    Returns
+    -------
+    str
+        For example ``"3_туризм_medizin_医疗_tourism"``; ``"-1_outliers"`` for outliers and
+        just ``"3"`` when there are no keywords.
+    """
+    if int(topic) == -1:
+        return "-1_outliers"
+    words = [str(w).strip().replace(" ", "-").replace("_", "-") for w in keywords]
+    words = list(dict.fromkeys(w for w in words if w))[: max(int(n_words), 0)]
+    return "_".join([str(int(topic)), *words])
