@@ -118,6 +118,24 @@ def run(config: Path = typer.Argument(..., help="Experiment config (YAML)."),
 
 
 @app.command()
+def sweep(config: Path = typer.Argument(..., help="Config with a 'sweep:' section (grid and seeds)."),
+          set_: Optional[List[str]] = typer.Option(None, "--set", help="Override a key: key.path=value (repeatable)."),
+          out: Optional[Path] = typer.Option(None, "--out", help="Sweep folder; rerun with the same folder to resume."),
+          ) -> None:
+    """Run every point of a sweep (grid x seeds) and write a summary table."""
+    with _user_errors():
+        from toolkit.sweep import run_sweep
+
+        with _progress_bars() as hook:
+            outcome = run_sweep(config, set_ or [], out=out, progress=hook)
+        failed = [p for p in outcome.points if getattr(p, "status", "ok") == "failed"]
+        print(f"sweep written to {outcome.path}  ({len(outcome.points)} points, {len(failed)} failed)")
+        print(f"summary: {outcome.summary_md}")
+        if failed:
+            raise typer.Exit(1)
+
+
+@app.command()
 def report(run_dir: Path = typer.Argument(..., help="A finished run directory."),
            compare: Optional[Path] = typer.Option(None, "--compare", help="A second run: render a comparison."),
            out: Optional[Path] = typer.Option(None, "--out", help="Where to write (default: the run directory).")) -> None:
@@ -137,9 +155,9 @@ def report(run_dir: Path = typer.Argument(..., help="A finished run directory.")
 def compare_cmd(run_a: Path = typer.Argument(...), run_b: Path = typer.Argument(...)) -> None:
     """Print metric differences and how topics map between two runs."""
     with _user_errors():
-        from toolkit.compare import compare_runs, format_comparison
+        from toolkit.compare import compare_text
 
-        print(format_comparison(compare_runs(run_a, run_b)))
+        print(compare_text(run_a, run_b))
 
 
 @config_app.command("show")
@@ -169,6 +187,18 @@ def config_validate(configs: List[Path] = typer.Argument(..., help="Config files
             print(f"{path}: ok")
     if bad:
         raise typer.Exit(2)
+
+
+@config_app.command("keys")
+def config_keys(markdown: bool = typer.Option(False, "--markdown", help="Print the Markdown reference.")) -> None:
+    """List every config key with its type, default and meaning."""
+    from toolkit.config_docs import config_reference, iter_keys
+
+    if markdown:
+        print(config_reference(), end="")
+        return
+    for path, kind, default, desc in iter_keys():
+        print(f"{path} ({kind.replace(chr(92), '')}; default {default or '-'}): {desc}")
 
 
 @runs_app.command("list")

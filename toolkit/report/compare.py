@@ -1,0 +1,258 @@
+"""Compare two finished runs: metric differences, topic mapping and agreement (ARI).
+
+Topics are matched by their members: over the segment ids both runs share, the Jaccard
+overlap of every topic pair is computed and a one-to-one mapping that maximises the total
+overlap is found with :func:`scipy.optimize.linear_sum_assignment`. Outliers (``-1``) are never
+matched but count as one more cluster in the adjusted Rand index.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linear_sum_assignment
+
+from toolkit.errors import RunError
+from toolkit.report.build import write_text_atomic
+from toolkit.report.context import format_value, run_name
+from toolkit.report.data import ReportData, load_run
+from toolkit.report.html import html_environment
+from toolkit.report.markdown import markdown_environment
+
+__all__ = ["TopicMatch", "MetricDiff", "Comparison", "compare_runs", "write_comparison"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TopicMatch:
+    """One row of the topic mapping; one side is ``None`` for an unmatched topic.
+
+    ``size_a``/``size_b`` count members among the shared segment ids only.
+    """
+
+    topic_a: int | None
+    topic_b: int | None
+    name_a: str
+    name_b: str
+    size_a: int
+    size_b: int
+    overlap: int
+    jaccard: float
+
+
+@dataclass(frozen=True)
+class MetricDiff:
+    """A metric of both runs; ``diff`` is ``b - a`` when both are numbers."""
+
+    name: str
+    a: Any
+    b: Any
+    diff: float | None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Everything :func:`write_comparison` shows.
+
+    Attributes
+    ----------
+    name_a, name_b : str
+        Run directory names.
+    metrics : list of MetricDiff
+    shared, only_a, only_b : int
+        Segment ids in both runs, only in A, only in B.
+    ari : float or None
+        Adjusted Rand index of the two assignments over shared ids (``None`` below 2 ids).
+    matches : list of TopicMatch
+        Matched pairs by decreasing Jaccard, then unmatched topics of A, then of B.
+    topics_a, topics_b : list of int
+        Non-outlier topics with members among the shared ids (rows/columns of ``jaccard``).
+    jaccard : numpy.ndarray
+        Jaccard overlap of every topic pair, shape ``(len(topics_a), len(topics_b))``.
+    """
+
+    name_a: str
+    name_b: str
+    metrics: list[MetricDiff]
+    shared: int
+    only_a: int
+    only_b: int
+    ari: float | None
+    matches: list[TopicMatch]
+    topics_a: list[int]
+    topics_b: list[int]
+    jaccard: np.ndarray
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _metric_diffs(a: dict[str, Any], b: dict[str, Any]) -> list[MetricDiff]:
+    keys = [k for k in a if k not in b] + [k for k in b]
+    keys = sorted(dict.fromkeys(keys), key=lambda k: (k not in a or k not in b, k))
+    rows = []
+    for key in keys:
+        va, vb = a.get(key), b.get(key)
+        if isinstance(va, (dict, list)) or isinstance(vb, (dict, list)):
+            continue
+        diff = float(vb) - float(va) if _is_number(va) and _is_number(vb) else None
+        rows.append(MetricDiff(key, va, vb, diff))
+    return rows
+
+
+def _name(data: ReportData, topic: int) -> str:
+    info = data.topic(topic)
+    return info.name if info is not None else ""
+
+
+def compare_runs(run_a: str | Path | ReportData, run_b: str | Path | ReportData) -> Comparison:
+    """Compare two runs.
+
+    Parameters
+    ----------
+    run_a, run_b : str, Path or ReportData
+        Run directories (or already loaded runs).
+
+    Returns
+    -------
+    Comparison
+
+    Raises
+    ------
+    RunError
+        Either run directory is incomplete or unreadable, or one lists a segment id twice.
+    """
+    da = run_a if isinstance(run_a, ReportData) else load_run(run_a)
+    db = run_b if isinstance(run_b, ReportData) else load_run(run_b)
+    series = []
+    for data in (da, db):
+        ids = data.assignments["id"]
+        if ids.duplicated().any():
+            dup = ids[ids.duplicated()].iloc[0]
+            raise RunError(f"{data.run_dir / 'assignments.csv'}: segment id {dup!r} appears more "
+                           f"than once; ids must be unique to compare runs")
+        series.append(pd.Series(data.assignments["topic"].to_numpy(), index=ids.to_numpy()))
+    sa, sb = series
+    shared_ids = sa.index.intersection(sb.index, sort=False)
+    ta, tb = sa.loc[shared_ids], sb.loc[shared_ids]
+    ari = None
+    if len(shared_ids) >= 2:
+        from sklearn.metrics import adjusted_rand_score  # slow import, only needed here
+
+        ari = float(adjusted_rand_score(ta.to_numpy(), tb.to_numpy()))
+
+    keep = (ta != -1) | (tb != -1)
+    table = pd.crosstab(ta[keep], tb[keep]) if keep.any() else pd.DataFrame()
+    topics_a = sorted(int(t) for t in table.index if t != -1)
+    topics_b = sorted(int(t) for t in table.columns if t != -1)
+    size_a = {int(k): int(v) for k, v in ta.value_counts().items()}
+    size_b = {int(k): int(v) for k, v in tb.value_counts().items()}
+    inter = (table.reindex(index=topics_a, columns=topics_b, fill_value=0).to_numpy(dtype=float)
+             if topics_a and topics_b else np.zeros((len(topics_a), len(topics_b))))
+    union = (np.array([size_a[t] for t in topics_a], dtype=float)[:, None]
+             + np.array([size_b[t] for t in topics_b], dtype=float)[None, :] - inter)
+    jaccard = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+
+    matches: list[TopicMatch] = []
+    used_a, used_b = set(), set()
+    if jaccard.size:
+        rows, cols = linear_sum_assignment(jaccard, maximize=True)
+        for i, j in zip(rows, cols):
+            if jaccard[i, j] <= 0:
+                continue
+            a, b = topics_a[i], topics_b[j]
+            used_a.add(a)
+            used_b.add(b)
+            matches.append(TopicMatch(a, b, _name(da, a), _name(db, b), size_a[a], size_b[b],
+                                      int(inter[i, j]), float(jaccard[i, j])))
+    matches.sort(key=lambda m: (-m.jaccard, m.topic_a))
+    matches += [TopicMatch(a, None, _name(da, a), "", size_a[a], 0, 0, 0.0)
+                for a in topics_a if a not in used_a]
+    matches += [TopicMatch(None, b, "", _name(db, b), 0, size_b[b], 0, 0.0)
+                for b in topics_b if b not in used_b]
+    return Comparison(
+        name_a=run_name(da.run_dir), name_b=run_name(db.run_dir),
+        metrics=_metric_diffs(da.metrics, db.metrics), shared=len(shared_ids),
+        only_a=len(sa) - len(shared_ids), only_b=len(sb) - len(shared_ids), ari=ari,
+        matches=matches, topics_a=topics_a, topics_b=topics_b, jaccard=jaccard,
+    )
+
+
+def _context(cmp: Comparison, da_warnings: list[str], db_warnings: list[str]) -> dict[str, Any]:
+    def signed(m: MetricDiff) -> str:
+        if m.diff is None:
+            return ""
+        if isinstance(m.a, int) and isinstance(m.b, int):
+            return f"{int(m.diff):+,d}"
+        return f"{m.diff:+.3f}"
+
+    matched = [m for m in cmp.matches if m.topic_a is not None and m.topic_b is not None]
+    mean_j = float(np.mean([m.jaccard for m in matched])) if matched else None
+    heat = None
+    if cmp.jaccard.size and max(cmp.jaccard.shape) <= 60:
+        heat = {"a": cmp.topics_a, "b": cmp.topics_b,
+                "rows": [[(f"{v:.2f}" if v > 0 else "", v) for v in row] for row in cmp.jaccard]}
+    return {
+        "name_a": cmp.name_a, "name_b": cmp.name_b,
+        "shared": f"{cmp.shared:,}", "only_a": f"{cmp.only_a:,}", "only_b": f"{cmp.only_b:,}",
+        "ari": format_value(cmp.ari), "n_matched": len(matched),
+        "mean_jaccard": format_value(mean_j),
+        "metrics": [{"name": m.name, "a": format_value(m.a), "b": format_value(m.b),
+                     "diff": signed(m)} for m in cmp.metrics],
+        "matches": [{"a": "" if m.topic_a is None else m.topic_a,
+                     "b": "" if m.topic_b is None else m.topic_b,
+                     "name_a": m.name_a, "name_b": m.name_b, "size_a": m.size_a,
+                     "size_b": m.size_b, "overlap": m.overlap,
+                     "jaccard": f"{m.jaccard:.3f}" if m.topic_a is not None and m.topic_b is not None else "",
+                     "matched": m.topic_a is not None and m.topic_b is not None}
+                    for m in cmp.matches],
+        "heat": heat, "warnings_a": da_warnings, "warnings_b": db_warnings,
+    }
+
+
+def _warnings(data: ReportData) -> list[str]:
+    value = data.metrics.get("warnings") or []
+    return [str(w) for w in (value if isinstance(value, list) else [value])]
+
+
+def write_comparison(run_a: str | Path, run_b: str | Path, out_dir: str | Path) -> list[Path]:
+    """Write ``comparison.md`` and ``comparison.html`` comparing two runs.
+
+    Parameters
+    ----------
+    run_a, run_b : str or Path
+        Run directories; differences are ``b - a``.
+    out_dir : str or Path
+        Folder to write into (created when missing).
+
+    Returns
+    -------
+    list of Path
+        ``comparison.md`` and ``comparison.html``.
+
+    Raises
+    ------
+    RunError
+        Either run directory is incomplete or unreadable, or the output cannot be written.
+    """
+    da, db = load_run(run_a), load_run(run_b)
+    cmp = compare_runs(da, db)
+    ctx = _context(cmp, _warnings(da), _warnings(db))
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RunError(f"{out}: cannot create the comparison folder ({exc.strerror or exc})") from exc
+    md = markdown_environment().get_template("comparison.md.j2").render(**ctx)
+    html = html_environment().get_template("comparison.html.j2").render(**ctx)
+    paths = [write_text_atomic(out / "comparison.md", md),
+             write_text_atomic(out / "comparison.html", html)]
+    log.info("comparison of %s and %s written to %s (ARI %s)", run_a, run_b, out, ctx["ari"])
+    return paths

@@ -1,0 +1,161 @@
+"""The view model both report templates render: plain dicts and lists of unescaped strings.
+
+Escaping is left to the output format (jinja2 autoescape for HTML, :func:`md_cell` for
+Markdown), so the values here are raw corpus text, already shortened where the report would
+otherwise grow without bound.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+from toolkit.report.data import ReportData, TopicInfo
+from toolkit.report.text import truncate
+
+__all__ = ["KEY_METRICS", "format_value", "run_name", "report_context"]
+
+# A run being written lives in a hidden ".NAME.partial-XXXX" folder (toolkit.runs) until it
+# is renamed into place; its report should already name the final folder.
+_PARTIAL = re.compile(r"^\.(?P<name>.+)\.partial-[0-9A-Za-z]+$")
+
+#: Headline metrics (shown when present in metrics.json) and what they mean.
+KEY_METRICS: dict[str, tuple[str, str]] = {
+    "n_topics": ("topics", "topics found (outliers excluded)"),
+    "outlier_share": ("outlier share", "share of segments in no topic"),
+    "nmi": ("NMI (labels)", "agreement of topics with gold labels (0–1)"),
+    "ari": ("ARI (labels)", "agreement of topics with gold labels (adjusted Rand)"),
+    "parallel_agreement": ("parallel agreement", "share of translations that land in the same topic"),
+    "nmi_language": ("NMI (language)", "how much topics follow language (0 = language-neutral)"),
+    "npmi": ("NPMI", "keyword coherence (−1 to 1)"),
+    "topic_diversity": ("topic diversity", "share of distinct keywords over all topics"),
+}
+
+
+def format_value(value: Any) -> str:
+    """A metric value for display: ``n/a`` for null, thousands separators, 3 decimals."""
+    if value is None:
+        return "n/a"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return "n/a"
+        if value.is_integer() and abs(value) >= 1000:
+            return f"{int(value):,}"
+        return f"{value:.3f}"
+    return str(value)
+
+
+def run_name(run_dir: Path) -> str:
+    """The run folder's name, without the temporary ``.NAME.partial-XXXX`` wrapping."""
+    match = _PARTIAL.match(run_dir.name)
+    return match.group("name") if match else run_dir.name
+
+
+def _topic_row(topic: TopicInfo, languages: list[str], texts: dict[str, str],
+               max_representatives: int, text_limit: int) -> dict[str, Any]:
+    reps: dict[str, list[dict[str, str]]] = {}
+    for lang in languages:
+        items = []
+        for sid in topic.representatives.get(lang, [])[:max_representatives]:
+            if sid in texts:
+                items.append({"id": sid, "text": truncate(texts[sid], text_limit)})
+        if items:
+            reps[lang] = items
+    return {
+        "topic": topic.topic, "outlier": topic.is_outlier, "name": topic.name,
+        "headline": (", ".join(topic.keywords[:3]) if topic.theme and not topic.is_outlier
+                     else topic.name),
+        "label": topic.label, "theme": topic.theme, "size": topic.size,
+        "sizes": [(lang, topic.sizes.get(lang, 0)) for lang in languages],
+        "shares": [(lang, topic.sizes.get(lang, 0) / topic.size if topic.size else 0.0)
+                   for lang in languages],
+        "keywords": topic.keywords,
+        "keywords_by_lang": [(lang, topic.keywords_by_lang.get(lang, [])) for lang in languages],
+        "representatives": reps,
+        "n_representatives": sum(len(v) for v in reps.values()),
+        "metrics": [(k, format_value(v)) for k, v in topic.metrics.items()
+                    if not isinstance(v, (dict, list))],
+    }
+
+
+def _themes(data: ReportData, limit: int, text_limit: int) -> list[dict[str, Any]]:
+    a = data.assignments
+    groups = []
+    for theme in data.themes:
+        ids = [t.topic for t in data.topics if t.theme == theme]
+        members = a[a["topic"].isin(ids)]
+        by_lang = []
+        for lang in data.languages:
+            part = members[members["lang"] == lang]
+            by_lang.append({
+                "lang": lang, "count": len(part),
+                "segments": [{"id": sid, "text": truncate(text, text_limit)}
+                             for sid, text in zip(part["id"].iloc[:limit], part["text"].iloc[:limit])],
+                "more": max(len(part) - limit, 0),
+            })
+        groups.append({"theme": theme, "topics": ids, "size": len(members), "languages": by_lang})
+    return groups
+
+
+def report_context(data: ReportData, *, max_representatives: int = 3,
+                   max_theme_segments: int = 200, text_limit: int = 600) -> dict[str, Any]:
+    """Everything the report templates show, as plain values.
+
+    Parameters
+    ----------
+    data : ReportData
+    max_representatives : int
+        Representative texts per topic and language.
+    max_theme_segments : int
+        Segments listed per theme and language (the rest are counted).
+    text_limit : int
+        Characters kept of each listed text.
+
+    Returns
+    -------
+    dict
+    """
+    metrics = data.metrics
+    # Null means "does not apply" (e.g. label metrics without gold labels): no headline card.
+    key_metrics = [{"key": k, "title": title, "value": format_value(metrics[k]), "help": help_}
+                   for k, (title, help_) in KEY_METRICS.items() if metrics.get(k) is not None]
+    all_metrics = [(k, format_value(v)) for k, v in metrics.items()
+                   if k not in ("warnings", "per_topic") and not isinstance(v, (dict, list))]
+    warnings = metrics.get("warnings") or []
+    if not isinstance(warnings, list):
+        warnings = [warnings]
+    config = data.config
+    texts = data.texts_by_id()
+    corpus = data.corpus
+    if corpus.date_min and corpus.date_max:
+        dates = corpus.date_min if corpus.date_min == corpus.date_max else f"{corpus.date_min} – {corpus.date_max}"
+    else:
+        dates = "no dates"
+    embedding = config.get("embedding") if isinstance(config.get("embedding"), dict) else {}
+    corpus_cfg = config.get("corpus") if isinstance(config.get("corpus"), dict) else {}
+    return {
+        "name": str(config.get("name") or data.run_dir.name),
+        "run_dir": run_name(data.run_dir),
+        "created": str(data.manifest.get("created") or ""),
+        "toolkit_version": str(data.manifest.get("toolkit_version") or ""),
+        "model": str(embedding.get("model") or ""),
+        "unit": str(corpus_cfg.get("unit") or ""),
+        "corpus": {"documents": f"{corpus.documents:,}", "segments": f"{corpus.segments:,}",
+                   "languages": [(lang, f"{n:,}") for lang, n in corpus.languages.items()],
+                   "dates": dates},
+        "key_metrics": key_metrics,
+        "all_metrics": all_metrics,
+        "warnings": [str(w) for w in warnings],
+        "languages": data.languages,
+        "topics": [_topic_row(t, data.languages, texts, max_representatives, text_limit)
+                   for t in data.topics],
+        "themes": _themes(data, max_theme_segments, text_limit),
+        "config_text": data.config_text,
+        "manifest_text": data.manifest_text,
+    }
