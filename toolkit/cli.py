@@ -49,10 +49,10 @@ def _user_errors() -> Iterator[None]:
         if _state["debug"]:
             raise
         for i, line in enumerate(str(exc).splitlines() or [type(exc).__name__]):
-            err.print(("error: " if i == 0 else "       ") + line, markup=False, highlight=False)
+            print(("error: " if i == 0 else "       ") + line, file=sys.stderr)
         raise typer.Exit(2) from None
     except KeyboardInterrupt:
-        err.print("interrupted: nothing was saved", markup=False)
+        print("interrupted: nothing was saved", file=sys.stderr)
         raise typer.Exit(130) from None
 
 
