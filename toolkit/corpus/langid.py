@@ -29,36 +29,18 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from toolkit.errors import ConfigError
+from toolkit.languages import MACRO_LANGUAGES, normalize_language_code
 
-__all__ = ["LanguageIdentifier", "normalize_language_code", "supported_languages"]
+__all__ = ["LanguageIdentifier", "MACRO_LANGUAGES", "normalize_language_code", "supported_languages"]
 
 logger = logging.getLogger(__name__)
 
 #: Labels of the model (or of the input) that belong to a macro language with an
 #: ISO 639-1 code. Labels with no 639-1 code (e.g. ``ace``) are returned unchanged.
-MACRO_LANGUAGES: dict[str, str] = {
-    # Chinese varieties and common three-letter spellings
-    "wuu": "zh", "yue": "zh", "cmn": "zh", "zho": "zh", "chi": "zh", "hak": "zh",
-    "nan": "zh", "gan": "zh", "hsn": "zh", "cjy": "zh", "lzh": "zh",
-    # Arabic varieties
-    "arz": "ar", "ary": "ar", "apc": "ar", "ajp": "ar", "acm": "ar", "arb": "ar", "ara": "ar",
-    # others
-    "uzs": "uz", "uzn": "uz", "sdh": "ku", "ckb": "ku", "kmr": "ku", "ltg": "lv",
-    "lvs": "lv", "nn": "no", "nb": "no", "nob": "no", "nno": "no", "gug": "gn",
-    "fuv": "ff", "hbo": "he", "iw": "he", "in": "id", "ji": "yi", "zsm": "ms",
-    "pes": "fa", "prs": "fa", "ekk": "et", "khk": "mn", "npi": "ne", "swh": "sw",
-    "als": "sq", "azj": "az", "plt": "mg", "quy": "qu", "ydd": "yi", "sh": "sr",
-    # frequent ISO 639-2/3 spellings of the large languages
-    "rus": "ru", "deu": "de", "ger": "de", "eng": "en", "fra": "fr", "fre": "fr",
-    "spa": "es", "por": "pt", "ita": "it", "jpn": "ja", "kor": "ko", "ukr": "uk",
-    "pol": "pl", "nld": "nl", "dut": "nl", "tur": "tr", "vie": "vi", "hin": "hi",
-}
 
 #: Probabilities below this are ignored once an answer is found.
 _NEGLIGIBLE = 1e-6
 
-#: Labels that mean "no language".
-_NO_LANGUAGE = {"zxx", "und", "mul", "mis"}
 
 # Scripts that (almost) identify one language: (regex of the script, language).
 _SCRIPT_LANGUAGES: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -137,29 +119,6 @@ def _script_filter(text: str) -> Callable[[str], bool] | None:
         if _runs(pattern, sparse) * 2 > units:
             return langs.__contains__
     return None
-
-
-@functools.lru_cache(maxsize=4096)
-def normalize_language_code(code: str | None) -> str | None:
-    """Map a language label to its ISO 639-1 (macro) language code.
-
-    Parameters
-    ----------
-    code : str or None
-        A label such as ``"de"``, ``"de-AT"``, ``"zh_Hans"``, ``"wuu"`` or ``"rus"``.
-
-    Returns
-    -------
-    str or None
-        ``"de"``, ``"de"``, ``"zh"``, ``"zh"``, ``"ru"``; ``None`` for empty input or labels
-        meaning "no language" (``zxx``, ``und``). Unknown labels come back lowercased.
-    """
-    if code is None:
-        return None
-    base = re.split(r"[-_]", code.strip().lower(), maxsplit=1)[0]
-    if not base or base in _NO_LANGUAGE:
-        return None
-    return MACRO_LANGUAGES.get(base, base)
 
 
 @functools.lru_cache(maxsize=1)

@@ -27,6 +27,7 @@ import regex
 from sklearn.feature_extraction.text import CountVectorizer
 
 from toolkit.errors import ConfigError, TopicModelError
+from toolkit.languages import normalize_language_code
 
 __all__ = ["MultilingualTokenizer", "normalize_lang", "whitespace_vectorizer"]
 
@@ -60,15 +61,6 @@ _URL_DEBRIS = frozenset(
 _MAX_WORD_CHARS = 40
 
 # Three-letter and regional codes that corpora and detectors use for the languages we support.
-_LANG_ALIASES = {
-    "rus": "ru", "deu": "de", "ger": "de", "eng": "en", "zho": "zh", "chi": "zh", "cmn": "zh",
-    "wuu": "zh", "yue": "zh", "lzh": "zh", "hak": "zh", "nan": "zh", "gan": "zh", "jpn": "ja",
-    "kor": "ko", "fra": "fr", "fre": "fr", "spa": "es", "ita": "it", "por": "pt", "nld": "nl",
-    "dut": "nl", "pol": "pl", "ukr": "uk", "tur": "tr", "ara": "ar", "ces": "cs", "cze": "cs",
-    "swe": "sv", "fin": "fi", "dan": "da", "ell": "el", "gre": "el", "hun": "hu", "ron": "ro",
-    "rum": "ro", "bul": "bg", "heb": "he", "hin": "hi", "fas": "fa", "per": "fa", "ind": "id",
-}
-_UNKNOWN = frozenset({"", "und", "unk", "unknown", "xx", "zxx", "mul", "none"})
 # Text of unknown language gets the union of these stopword lists: leaving "die", "und",
 # "и" in the keywords costs more than dropping a rare content word that is a stopword elsewhere.
 _FALLBACK_STOP_LANGS = ("en", "de", "fr", "es", "it", "pt", "nl", "ru")
@@ -77,24 +69,8 @@ _ZH_NUMERAL_RE = regex.compile(r"[〇零一二三四五六七八九十百千万�
 
 
 def normalize_lang(lang: str | None) -> str | None:
-    """Reduce a language tag to a lowercase two-letter-style code.
-
-    Parameters
-    ----------
-    lang : str or None
-        A tag such as ``"ru"``, ``"de-AT"``, ``"zh_Hans"``, ``"zho_Hans"`` or ``"wuu"``.
-
-    Returns
-    -------
-    str or None
-        ``"ru"``, ``"de"``, ``"zh"``... or ``None`` when the tag is missing or undetermined.
-    """
-    if not isinstance(lang, str):
-        return None
-    base = regex.split(r"[-_]", lang.strip().lower(), maxsplit=1)[0]
-    if base in _UNKNOWN:
-        return None
-    return _LANG_ALIASES.get(base, base)
+    """Reduce a language tag (``de-AT``, ``zho_Hans``, ``wuu``) to its ISO 639-1 code, or None."""
+    return normalize_language_code(lang) if isinstance(lang, str) else None
 
 
 @functools.lru_cache(maxsize=1)
