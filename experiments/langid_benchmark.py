@@ -24,7 +24,8 @@ its own load time. For the ``toolkit`` systems the share of answers with confide
 least ``MIN_SEGMENT_CONFIDENCE`` and their accuracy are reported too: that is the bar a
 segment's own language must clear in ``prepare_corpus``.
 
-Run from the repository root::
+Run from the repository root (lingua comes with the ``bench`` extra:
+``pip install -e ".[bench]"``)::
 
     python experiments/langid_benchmark.py            # full run, about a minute
     python experiments/langid_benchmark.py --limit 50 # quick check
