@@ -26,7 +26,10 @@ __all__ = [
     "EmbeddingConfig",
     "UmapConfig",
     "HdbscanConfig",
+    "AlignConfig",
+    "ClusteringConfig",
     "TopicsConfig",
+    "ThemesConfig",
     "OutputConfig",
     "CacheConfig",
     "load_config",
@@ -40,6 +43,16 @@ __all__ = [
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _count_or_auto(v: Any, allow_none: bool) -> Any:
+    """Accept an integer >= 2 or 'auto' (and null when allowed), with one clear message."""
+    if (v is None and allow_none) or v == "auto":
+        return v
+    if isinstance(v, int) and not isinstance(v, bool) and v >= 2:
+        return v
+    allowed = "an integer >= 2, 'auto' or null" if allow_none else "an integer >= 2 or 'auto'"
+    raise ValueError(f"expected {allowed}")
 
 
 class CorpusConfig(_Section):
@@ -106,6 +119,61 @@ class HdbscanConfig(_Section):
     cluster_selection_epsilon: float = Field(0.0, ge=0.0)
 
 
+class AlignConfig(_Section):
+    """Language-bias removal on the embeddings, before UMAP (see toolkit.align)."""
+
+    method: Literal["none", "center", "standardize", "remove_language", "groups"] = Field(
+        "none", description="none; center: per-language mean centring; standardize: per-language "
+        "standardisation; remove_language: project out the linear directions that predict the "
+        "language; groups: project out the directions along which translations (items sharing a "
+        "'group') differ.")
+    n_directions: int = Field(
+        8, ge=1, description="Directions projected out by remove_language and groups.")
+    shrinkage: float = Field(
+        0.1, ge=0.0, le=1.0, description="Identity share in the within-language covariance (remove_language).")
+    normalize: bool = Field(
+        True, description="Scale every embedding back to unit length after aligning (method none leaves "
+        "the embeddings untouched).")
+
+
+class ClusteringConfig(_Section):
+    """Which clusterer BERTopic uses on the UMAP-reduced embeddings."""
+
+    method: Literal["hdbscan", "kmeans", "gmm", "agglomerative"] = Field(
+        "hdbscan", description="hdbscan (settings in the hdbscan section; leaves outliers), or the "
+        "scikit-learn kmeans, gmm (Gaussian mixture) or agglomerative, which assign every unit.")
+    n_clusters: int | Literal["auto"] = Field(
+        "auto", description="Clusters for kmeans/gmm/agglomerative; auto scores every count from "
+        "min_clusters to a bound that grows with the corpus by silhouette and keeps the smallest "
+        "near-best one (auto_tolerance).")
+    min_clusters: int = Field(
+        5, ge=2, description="Smallest count n_clusters=auto tries (lowered when the corpus is too small).")
+    max_clusters: int = Field(30, ge=2, description="Largest count n_clusters=auto tries.")
+    min_size: int = Field(
+        15, ge=1, description="n_clusters=auto tries at most one cluster per this many units.")
+    auto_tolerance: float = Field(
+        0.05, ge=0.0, lt=1.0, description="n_clusters=auto keeps the smallest count whose silhouette is "
+        "within this share of the best (0: the best count).")
+    n_init: int = Field(10, ge=1, description="Restarts for kmeans and gmm (the best is kept).")
+    linkage: Literal["ward", "average", "complete", "single"] = Field(
+        "ward", description="Linkage for agglomerative.")
+    covariance_type: Literal["full", "tied", "diag", "spherical"] = Field(
+        "full", description="Covariance for gmm.")
+
+    @field_validator("n_clusters", mode="before")
+    @classmethod
+    def _count_or_auto(cls, v: Any) -> Any:
+        return _count_or_auto(v, allow_none=False)
+
+    @field_validator("max_clusters")
+    @classmethod
+    def _max_above_min(cls, v: int, info: Any) -> int:
+        lo = info.data.get("min_clusters", 3)
+        if v < lo:
+            raise ValueError(f"must be at least min_clusters ({lo}), got {v}")
+        return v
+
+
 class TopicsConfig(_Section):
     """How topics are described."""
 
@@ -116,6 +184,47 @@ class TopicsConfig(_Section):
     stopwords: list[str] = Field(default_factory=list, description="Extra domain stopwords, any language.")
     lemmatize: bool = True
     n_representatives: int = Field(3, ge=1, description="Example segments per topic and language.")
+    outliers: Literal["none", "embeddings", "c-tf-idf", "distributions"] = Field(
+        "none", description="Move outliers (-1) into topics with BERTopic's reduce_outliers strategy "
+        "(embeddings: nearest topic centroid; c-tf-idf: nearest topic words; distributions: topic "
+        "distribution of the text); none keeps them.")
+    outlier_threshold: float = Field(
+        0.0, ge=0.0, le=1.0, description="Minimum similarity for an outlier to move (topics.outliers).")
+    nr_topics: int | Literal["auto"] | None = Field(
+        None, description="Merge similar topics (BERTopic reduce_topics) down to this many topics, or "
+        "'auto'; null keeps the clustering's topics. Merging happens before outliers move.")
+
+    @field_validator("nr_topics", mode="before")
+    @classmethod
+    def _count_or_auto(cls, v: Any) -> Any:
+        return _count_or_auto(v, allow_none=True)
+
+
+class ThemesConfig(_Section):
+    """Named themes that topics are matched to (match) or guided by (guided)."""
+
+    names: list[str] = Field(
+        default_factory=list, description="Theme names in any language, e.g. [medical tourism, 中医]; "
+        "empty: no named themes.")
+    mode: Literal["match", "guided"] = Field(
+        "match", description="match: label each topic with the theme closest to its centroid; guided: "
+        "BERTopic zero-shot, units close to a theme name form that theme's topic before clustering.")
+    threshold: float = Field(
+        0.1, ge=-1.0, le=1.0, description="Minimum cosine similarity: topic centroid to theme (match), "
+        "unit to theme name (guided).")
+
+    @field_validator("names")
+    @classmethod
+    def _clean_names(cls, v: list[str]) -> list[str]:
+        names = [str(n).strip() for n in v]
+        if any(not n for n in names):
+            raise ValueError("theme names must not be empty")
+        seen: set[str] = set()
+        for n in names:
+            if n.lower() in seen:
+                raise ValueError(f"theme {n!r} is listed twice")
+            seen.add(n.lower())
+        return names
 
 
 class OutputConfig(_Section):
@@ -133,7 +242,7 @@ class CacheConfig(_Section):
 
 
 class ExperimentConfig(_Section):
-    """One experiment: corpus, embedding, reduction, clustering, description, output."""
+    """One experiment: corpus, embedding, alignment, reduction, clustering, description, themes, output."""
 
     name: str = Field("run", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     seed: int = Field(42, ge=0)
@@ -141,7 +250,10 @@ class ExperimentConfig(_Section):
     embedding: EmbeddingConfig = EmbeddingConfig()
     umap: UmapConfig = UmapConfig()
     hdbscan: HdbscanConfig = HdbscanConfig()
+    align: AlignConfig = AlignConfig()
+    clustering: ClusteringConfig = ClusteringConfig()
     topics: TopicsConfig = TopicsConfig()
+    themes: ThemesConfig = ThemesConfig()
     output: OutputConfig = OutputConfig()
     cache: CacheConfig = CacheConfig()
 

@@ -19,13 +19,15 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from toolkit.align import LanguageAligner, align_embeddings
 from toolkit.config import ExperimentConfig, config_hash
 from toolkit.corpus import Corpus, load_corpus
 from toolkit.embedding import Embedder, get_embedder
 from toolkit.runs import RunWriter, plan_run_dir
 from toolkit.topics.result import TopicResult
 
-__all__ = ["run_experiment", "RunOutcome", "Progress", "embed_corpus", "corpus_hash"]
+__all__ = ["run_experiment", "RunOutcome", "Progress", "embed_corpus", "corpus_hash", "align_corpus",
+           "theme_metrics"]
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +41,10 @@ _PACKAGES = ("topicbridge", "bertopic", "umap-learn", "hdbscan", "scikit-learn",
 
 @dataclass
 class RunOutcome:
-    """What a finished run produced (``path`` is the run directory)."""
+    """What a finished run produced (``path`` is the run directory).
+
+    ``embeddings`` is the matrix the topics were built from (after ``align``).
+    """
 
     path: Path
     config: ExperimentConfig
@@ -154,7 +159,7 @@ def run_experiment(config: ExperimentConfig, *, out: str | Path | None = None,
     """
     from toolkit.evaluate import evaluate_run
     from toolkit.report import write_report
-    from toolkit.run_files import write_run_files
+    from toolkit.run_files import write_json, write_run_files
     from toolkit.topics import fit_topics, reduce_embeddings
 
     progress = progress or _no_progress
@@ -170,7 +175,12 @@ def run_experiment(config: ExperimentConfig, *, out: str | Path | None = None,
     cache_stats: dict[str, Any] = {}
     with timer.stage("embed"):
         embeddings, cache_stats["embeddings"] = embed_corpus(corpus.texts, embedder, config, progress)
-    emb_key = {"model": embedder.model_key, "corpus": corpus_hash(corpus)}
+    emb_key: dict[str, Any] = {"model": embedder.model_key, "corpus": corpus_hash(corpus)}
+    with timer.stage("align"):
+        embeddings, aligner = align_corpus(embeddings, corpus, config)
+    if config.align.method != "none":
+        # Reductions of aligned matrices are cached apart from those of the raw embeddings.
+        emb_key["align"] = config.align.model_dump()
     u = config.umap
     with timer.stage("reduce"):
         progress("reduce", None)
@@ -181,7 +191,8 @@ def run_experiment(config: ExperimentConfig, *, out: str | Path | None = None,
             cache_stats)
     with timer.stage("topics"):
         progress("topics", None)
-        result = fit_topics(embeddings, reduced, corpus.texts, corpus.langs, config, embedder=embedder)
+        result = fit_topics(embeddings, reduced, corpus.texts, corpus.langs, config, embedder=embedder,
+                            name_transform=aligner.transform)
     if config.output.map:
         with timer.stage("map"):
             progress("map", None)
@@ -197,6 +208,10 @@ def run_experiment(config: ExperimentConfig, *, out: str | Path | None = None,
             labels=[s.label for s in corpus.segments],
             groups=[s.group for s in corpus.segments],
             topic_words=words, tokens=result.tokens, top_k=config.topics.top_n_words)
+        metrics.update(theme_metrics(result, corpus))
+        if "themes" in result.details:
+            result.details["themes"]["accuracy"] = metrics["theme_accuracy"]
+            result.details["themes"]["coverage"] = metrics["theme_coverage"]
     manifest: dict[str, Any] = {
         "name": config.name,
         "toolkit_version": package_versions().get("topicbridge", "unknown"),
@@ -207,6 +222,7 @@ def run_experiment(config: ExperimentConfig, *, out: str | Path | None = None,
         "embedding_model": embedder.model_key,
         "packages": package_versions(),
         "corpus": _corpus_summary(corpus),
+        "align": dict(aligner.info_),
         "topics": result.details,
         "cache": cache_stats,
         "timings": timer.timings,
@@ -216,14 +232,46 @@ def run_experiment(config: ExperimentConfig, *, out: str | Path | None = None,
             write_run_files(tmp, config, corpus, result, metrics, manifest)
         with timer.stage("report"):
             progress("report", None)
-            manifest["timings"] = timer.timings
-            from toolkit.run_files import write_json
-
-            write_json(tmp / "manifest.json", manifest)
             write_report(tmp)
+        # The report shows the timings up to writing; the manifest gets the final ones.
+        manifest["timings"] = dict(timer.timings)
+        write_json(tmp / "manifest.json", manifest)
     log.info("run written to %s", target)
     return RunOutcome(path=target, config=config, corpus=corpus, result=result, metrics=metrics,
                       manifest=manifest, embeddings=embeddings)
+
+
+def align_corpus(embeddings: np.ndarray, corpus: Corpus, config: ExperimentConfig
+                 ) -> tuple[np.ndarray, LanguageAligner]:
+    """Apply ``config.align`` to the corpus embeddings (see :mod:`toolkit.align`).
+
+    Returns
+    -------
+    aligned : ndarray, float32
+    aligner : LanguageAligner
+        Fitted; ``aligner.info_`` goes to the manifest, ``aligner.transform`` maps theme names.
+    """
+    a = config.align
+    return align_embeddings(embeddings, corpus.langs, method=a.method,
+                            groups=[s.group for s in corpus.segments], n_directions=a.n_directions,
+                            shrinkage=a.shrinkage, normalize=a.normalize)
+
+
+def theme_metrics(result: TopicResult, corpus: Corpus) -> dict[str, Any]:
+    """Named-theme figures for metrics.json (``None`` without themes or labels).
+
+    ``theme_coverage``: share of units whose topic has a theme. ``theme_accuracy``: share of
+    labelled units whose theme equals their gold label (units without a theme count as wrong).
+    """
+    from toolkit.topics.themes import segment_themes, theme_accuracy
+
+    if "themes" not in result.details:
+        return {"theme_coverage": None, "theme_accuracy": None}
+    unit_themes = segment_themes(result.topics, result.themes)
+    return {
+        "theme_coverage": sum(t is not None for t in unit_themes) / max(len(unit_themes), 1),
+        "theme_accuracy": theme_accuracy(unit_themes, [s.label for s in corpus.segments]),
+    }
 
 
 def _corpus_summary(corpus: Corpus) -> dict[str, Any]:

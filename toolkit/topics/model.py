@@ -1,15 +1,23 @@
 """Build and fit BERTopic on precomputed, pre-reduced embeddings.
 
 We reduce with UMAP ourselves (so reductions can be cached and shared across a sweep) and hand
-BERTopic an identity reduction, our clusterer, and segments already tokenised per language
-(see :mod:`toolkit.topics.vectorizer`), so its c-TF-IDF sees real words in every language.
-Our embedder is wrapped as BERTopic's backend, so BERTopic never fetches a model of its own.
+BERTopic the (aligned) embeddings with a :class:`PrecomputedReduction` that returns our UMAP
+rows for them, our clusterer (:mod:`toolkit.topics.clustering`), and segments already tokenised
+per language (see :mod:`toolkit.topics.vectorizer`), so its c-TF-IDF sees real words in every
+language. BERTopic's topic embeddings are therefore centroids in the full embedding space,
+which is what topic merging, outlier reassignment and zero-shot themes compare against. Our
+embedder is wrapped as BERTopic's backend, so BERTopic never fetches a model of its own.
+
+Order in :func:`fit_topics`: BERTopic (zero-shot themes first when ``themes.mode: guided``),
+then topic merging (``topics.nr_topics``), then outlier reassignment (``topics.outliers``),
+then named themes, and last the per-language keywords, labels, representatives and topic
+similarity, all computed from the final topics.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -17,7 +25,7 @@ from toolkit.embedding.base import Embedder
 from toolkit.errors import TopicModelError
 from toolkit.topics.result import TopicResult
 
-__all__ = ["fit_topics", "topic_similarity", "EmbedderBackend"]
+__all__ = ["fit_topics", "topic_similarity", "EmbedderBackend", "PrecomputedReduction", "renumber_by_size"]
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +37,13 @@ def _backend_base():
 
 
 class EmbedderBackend:
-    """Adapter that lets BERTopic call a toolkit :class:`Embedder` (for KeyBERT/MMR words)."""
+    """Adapter that lets BERTopic call a toolkit :class:`Embedder`.
 
-    def __new__(cls, embedder: Embedder):
+    ``transform`` (optional) maps the embedded rows into the corpus space, e.g. the fitted
+    language alignment, so theme names compare with aligned segment embeddings.
+    """
+
+    def __new__(cls, embedder: Embedder, transform: Callable[[np.ndarray], np.ndarray] | None = None):
         base = _backend_base()
 
         class _Backend(base):  # type: ignore[misc, valid-type]
@@ -40,9 +52,52 @@ class EmbedderBackend:
                 self.inner = inner
 
             def embed(self, documents, verbose: bool = False) -> np.ndarray:  # noqa: ARG002
-                return self.inner.embed(list(documents))
+                vectors = np.asarray(self.inner.embed(list(documents)), dtype=np.float32)
+                return vectors if transform is None else np.asarray(transform(vectors), dtype=np.float32)
 
         return _Backend(embedder)
+
+
+class PrecomputedReduction:
+    """BERTopic dimensionality-reduction slot that returns reductions computed beforehand.
+
+    Parameters
+    ----------
+    embeddings : ndarray of shape (n, dim)
+        The rows BERTopic will be given.
+    reduced : ndarray of shape (n, k)
+        Their reduction, row for row.
+
+    ``transform`` looks every row up by its exact bytes, so it also serves subsets of the
+    rows (BERTopic's zero-shot step reduces only the units no theme claimed). A row that was
+    never given raises :class:`TopicModelError`.
+    """
+
+    def __init__(self, embeddings: np.ndarray, reduced: np.ndarray) -> None:
+        self.embeddings = embeddings
+        self.reduced = reduced
+
+    def _index(self) -> dict[bytes, int]:
+        if not hasattr(self, "index_"):
+            rows = np.ascontiguousarray(self.embeddings, dtype=np.float32)
+            self.index_: dict[bytes, int] = {}
+            for i in range(rows.shape[0]):
+                self.index_.setdefault(rows[i].tobytes(), i)
+        return self.index_
+
+    def fit(self, X: np.ndarray = None, y: np.ndarray = None) -> "PrecomputedReduction":  # noqa: ARG002
+        self._index()
+        return self
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        index = self._index()
+        rows = np.ascontiguousarray(X, dtype=np.float32)
+        try:
+            idx = [index[rows[i].tobytes()] for i in range(rows.shape[0])]
+        except KeyError:
+            raise TopicModelError("PrecomputedReduction: asked to reduce an embedding it was not "
+                                  "given; pass the same matrix to BERTopic and to this reducer") from None
+        return np.asarray(self.reduced)[idx]
 
 
 def topic_similarity(embeddings: np.ndarray, topics: np.ndarray) -> tuple[list[int], np.ndarray]:
@@ -56,20 +111,20 @@ def topic_similarity(embeddings: np.ndarray, topics: np.ndarray) -> tuple[list[i
     return ids, np.clip(centroids @ centroids.T, -1.0, 1.0).astype(np.float32)
 
 
-def _clusterer(config, n: int):
-    from hdbscan import HDBSCAN
-
-    h = config.hdbscan
-    size = min(h.min_cluster_size, max(2, n // 2))
-    if size != h.min_cluster_size:
-        log.warning("small corpus (%d units): hdbscan.min_cluster_size %d -> %d", n, h.min_cluster_size, size)
-    return HDBSCAN(min_cluster_size=size, min_samples=h.min_samples, metric="euclidean",
-                   cluster_selection_method=h.cluster_selection_method,
-                   cluster_selection_epsilon=h.cluster_selection_epsilon, prediction_data=True)
+def renumber_by_size(topics: np.ndarray) -> np.ndarray:
+    """Topic ids 0, 1, ... by decreasing size (ties: first occurrence); ``-1`` stays ``-1``."""
+    topics = np.asarray(topics, dtype=int)
+    ids = [int(t) for t in np.unique(topics) if t != -1]
+    first = {t: int(np.argmax(topics == t)) for t in ids}
+    order = sorted(ids, key=lambda t: (-int(np.sum(topics == t)), first[t]))
+    mapping = {t: i for i, t in enumerate(order)}
+    mapping[-1] = -1
+    return np.asarray([mapping[int(t)] for t in topics], dtype=int)
 
 
 def fit_topics(embeddings: np.ndarray, reduced: np.ndarray, texts: Sequence[str],
-               langs: Sequence[str], config, embedder: Embedder | None = None) -> TopicResult:
+               langs: Sequence[str], config, embedder: Embedder | None = None,
+               name_transform: Callable[[np.ndarray], np.ndarray] | None = None) -> TopicResult:
     """Cluster segments into topics and describe each topic in every language.
 
     Parameters
@@ -82,21 +137,34 @@ def fit_topics(embeddings: np.ndarray, reduced: np.ndarray, texts: Sequence[str]
         Segment texts and ISO 639-1 languages.
     config : ExperimentConfig
     embedder : Embedder, optional
-        Needed for the ``keybert`` and ``mmr`` representations.
+        Needed for the ``keybert`` and ``mmr`` representations and for named themes.
+    name_transform : callable, optional
+        Maps embedded theme names into the space of ``embeddings`` (the fitted alignment's
+        ``transform``); identity when omitted.
 
     Returns
     -------
     TopicResult
+        ``details`` records the clustering, merging, outlier and theme choices and outcomes.
+
+    Raises
+    ------
+    TopicModelError
+        On mismatched inputs, no words left after tokenisation, or a failing BERTopic step.
+    ConfigError
+        When named themes are configured but no embedder is given.
     """
     from bertopic import BERTopic
-    from bertopic.dimensionality import BaseDimensionalityReduction
 
+    from toolkit.errors import ConfigError
+    from toolkit.topics.clustering import build_clusterer
     from toolkit.topics.keywords import (
         representative_indices,
         rerank_keywords,
         topic_keywords,
         topic_label,
     )
+    from toolkit.topics.outliers import merge_topics, reassign_outliers
     from toolkit.topics.vectorizer import MultilingualTokenizer, whitespace_vectorizer
 
     n = len(texts)
@@ -104,27 +172,45 @@ def fit_topics(embeddings: np.ndarray, reduced: np.ndarray, texts: Sequence[str]
         raise TopicModelError(f"mismatched inputs: {embeddings.shape[0]} embeddings, "
                               f"{reduced.shape[0]} reduced rows, {n} texts, {len(langs)} languages")
     tcfg = config.topics
+    themes_cfg = config.themes
+    names = list(themes_cfg.names)
+    if names and embedder is None:
+        raise ConfigError("themes.names is set but no embedder was given to embed the theme names; "
+                          "pass embedder= (run_experiment does) or remove themes.names")
     tokenizer = MultilingualTokenizer(lemmatize=tcfg.lemmatize, extra_stopwords=tcfg.stopwords)
     tokens = tokenizer.tokenize_many(list(texts), list(langs))
     docs = [" ".join(t) for t in tokens]
     if not any(docs):
         raise TopicModelError("no words left to describe topics after tokenisation and stopword "
                               "removal; check the corpus language and topics.stopwords")
-    backend = EmbedderBackend(embedder) if embedder is not None else None
+    embeddings = np.ascontiguousarray(embeddings, dtype=np.float32)
+    backend = EmbedderBackend(embedder, transform=name_transform) if embedder is not None else None
+    guided = bool(names) and themes_cfg.mode == "guided"
+    clusterer = build_clusterer(config, n)
     model = BERTopic(
         embedding_model=backend,
-        umap_model=BaseDimensionalityReduction(),
-        hdbscan_model=_clusterer(config, n),
+        umap_model=PrecomputedReduction(embeddings, reduced),
+        hdbscan_model=clusterer,
         vectorizer_model=whitespace_vectorizer(),
         top_n_words=tcfg.top_n_words,
         calculate_probabilities=False,
+        zeroshot_topic_list=names if guided else None,
+        zeroshot_min_similarity=themes_cfg.threshold,
         verbose=False,
     )
     try:
-        assigned, _ = model.fit_transform(docs, embeddings=reduced)
+        model.fit(docs, embeddings=embeddings)
     except ValueError as exc:
         raise TopicModelError(f"topic fitting failed: {exc}") from exc
-    topics = np.asarray(assigned, dtype=int)
+    details: dict[str, Any] = {"representation": tcfg.representation,
+                               "clustering": _clustering_details(config, clusterer)}
+    topics, details["merge"] = merge_topics(model, docs, tcfg.nr_topics)
+    topics, details["outliers"] = reassign_outliers(model, docs, topics, tcfg.outliers, tcfg.outlier_threshold,
+                                                    embeddings=embeddings)
+    topics = renumber_by_size(topics)
+    themes: dict[int, str | None] = {t: None for t in sorted(set(topics.tolist()))}
+    if names:
+        themes, details["themes"] = _named_themes(embeddings, topics, names, themes_cfg, embedder, name_transform)
 
     keywords, by_lang = topic_keywords(tokens, topics, list(langs), top_n=max(tcfg.top_n_words * 3, 30))
     if tcfg.representation in {"keybert", "mmr"} and embedder is not None:
@@ -138,11 +224,55 @@ def fit_topics(embeddings: np.ndarray, reduced: np.ndarray, texts: Sequence[str]
     labels = {t: topic_label(t, [w for w, _ in keywords.get(t, [])]) for t in sorted(set(topics.tolist()))}
     reps = representative_indices(embeddings, topics, list(langs), n=tcfg.n_representatives)
     sim_ids, sim = topic_similarity(embeddings, topics)
+    details["n_topics"] = int(np.sum(np.unique(topics) != -1))
+    details["outlier_share"] = round(float(np.mean(topics == -1)), 4)
     return TopicResult(
         topics=topics, labels=labels, keywords=keywords, keywords_by_lang=by_lang,
-        representatives=reps, similarity_topics=sim_ids, similarity=sim, tokens=tokens,
-        details={"representation": tcfg.representation}, model=model,
+        representatives=reps, themes=themes, similarity_topics=sim_ids, similarity=sim, tokens=tokens,
+        details=details, model=model,
     )
+
+
+def _clustering_details(config, clusterer) -> dict[str, Any]:
+    c = config.clustering
+    out: dict[str, Any] = {"method": c.method}
+    if c.method == "hdbscan":
+        out["min_cluster_size"] = int(getattr(clusterer, "min_cluster_size", config.hdbscan.min_cluster_size))
+        return out
+    out["n_clusters"] = c.n_clusters
+    chosen = getattr(clusterer, "n_clusters_", None)
+    if chosen is not None:
+        out["n_clusters_fitted"] = int(chosen)
+    scores = getattr(clusterer, "scores_", None)
+    if scores:
+        out["silhouette"] = {str(k): v for k, v in scores.items()}
+    return out
+
+
+def _named_themes(embeddings, topics, names, themes_cfg, embedder, name_transform):
+    from toolkit.topics.themes import (
+        match_themes,
+        theme_summary,
+        themes_from_assignment,
+        zero_shot_assignment,
+    )
+
+    vectors = np.asarray(embedder.embed(list(names)), dtype=np.float32)
+    if name_transform is not None:
+        vectors = np.asarray(name_transform(vectors), dtype=np.float32)
+    matched, sims = match_themes(embeddings, topics, names, vectors, threshold=themes_cfg.threshold)
+    info: dict[str, Any] = {"mode": themes_cfg.mode, "names": list(names), "threshold": themes_cfg.threshold}
+    if themes_cfg.mode == "guided":
+        assignment = zero_shot_assignment(embeddings, vectors, themes_cfg.threshold)
+        guided = themes_from_assignment(topics, assignment, names)
+        info["zero_shot_units"] = int(np.sum(assignment >= 0))
+        # Topics a theme formed keep it; the others are matched by centroid like in match mode.
+        themes = {t: guided.get(t) or matched.get(t) for t in matched}
+    else:
+        themes = matched
+    info["similarity"] = {str(t): v for t, v in sims.items()}
+    info["per_theme"] = theme_summary(themes, topics)
+    return themes, info
 
 
 def _rerank(words_by_key, embeddings, topics, embedder, tcfg, rerank, topic=None):
