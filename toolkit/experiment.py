@@ -69,6 +69,15 @@ def package_versions() -> dict[str, str]:
     return out
 
 
+def matrix_hash(matrix: np.ndarray) -> str:
+    """Content hash of a matrix: its shape, dtype and bytes."""
+    data = np.ascontiguousarray(matrix)
+    h = hashlib.blake2b(digest_size=20)
+    h.update(f"{data.shape}{data.dtype.str}".encode())
+    h.update(memoryview(data).cast("B"))
+    return h.hexdigest()
+
+
 def corpus_hash(corpus: Corpus) -> str:
     """sha256 over every segment's id, language and text."""
     h = hashlib.sha256()
@@ -175,12 +184,12 @@ def run_experiment(config: ExperimentConfig, *, out: str | Path | None = None,
     cache_stats: dict[str, Any] = {}
     with timer.stage("embed"):
         embeddings, cache_stats["embeddings"] = embed_corpus(corpus.texts, embedder, config, progress)
-    emb_key: dict[str, Any] = {"model": embedder.model_key, "corpus": corpus_hash(corpus)}
     with timer.stage("align"):
         embeddings, aligner = align_corpus(embeddings, corpus, config)
-    if config.align.method != "none":
-        # Reductions of aligned matrices are cached apart from those of the raw embeddings.
-        emb_key["align"] = config.align.model_dump()
+    # Reductions are keyed by the exact matrix they reduce (after alignment), not by model and
+    # corpus: embeddings computed with another thread count or batch split differ in the last
+    # bits, and a reduction cached for those would not be the one this run would compute.
+    emb_key: dict[str, Any] = {"matrix": matrix_hash(embeddings)}
     u = config.umap
     with timer.stage("reduce"):
         progress("reduce", None)
