@@ -214,7 +214,7 @@ def test_merge_topics_counts_the_outlier_topic_for_bertopic():
 
 
 def test_reassign_outliers_records_the_move():
-    assert OUTLIER_STRATEGIES == ("none", "embeddings", "c-tf-idf", "distributions")
+    assert OUTLIER_STRATEGIES == ("none", "embeddings", "c-tf-idf", "distributions", "reduced")
     model = _FakeModel([])
     topics, info = reassign_outliers(model, ["d"] * 4, np.array([-1, 0, -1, 1]), "embeddings", 0.2,
                                      embeddings=np.zeros((4, 2)))
@@ -225,8 +225,18 @@ def test_reassign_outliers_records_the_move():
     _, info = reassign_outliers(model, ["d"] * 2, np.array([0, 1]), "c-tf-idf")
     assert model.calls == [] and info["outliers_after"] == 0  # nothing to move
     with pytest.raises(ConfigError, match="topics.outliers: expected one of none, embeddings, c-tf-idf, "
-                                          "distributions, got 'nearest'"):
+                                          "distributions, reduced, got 'nearest'"):
         reassign_outliers(model, ["d"], np.array([-1]), "nearest")
+    with pytest.raises(TopicModelError, match="topics.outliers=reduced needs the reduced"):
+        reassign_outliers(model, ["d", "e"], np.array([-1, 0]), "reduced")
+
+
+def test_reduced_strategy_moves_outliers_to_the_nearest_centre():
+    reduced = np.array([[0.0, 0.0], [0.2, 0.0], [10.0, 0.0], [10.2, 0.0], [9.0, 0.0], [1.0, 0.0]])
+    topics = np.array([0, 0, 1, 1, -1, -1])
+    moved, info = reassign_outliers(_FakeModel([]), ["d"] * 6, topics, "reduced", reduced=reduced)
+    assert moved.tolist() == [0, 0, 1, 1, 1, 0]
+    assert info == {"strategy": "reduced", "threshold": 0.0, "outliers_before": 2, "outliers_after": 0}
 
 
 def test_config_topic_control_keys():

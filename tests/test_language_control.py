@@ -17,7 +17,7 @@ from toolkit.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 SIB = ROOT / "experiments" / "data" / "sib200" / "ru_de_zh.jsonl"
-N_GROUPS = 60
+N_GROUPS = 40
 
 
 @pytest.fixture(scope="module")

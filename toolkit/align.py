@@ -145,7 +145,7 @@ class LanguageAligner:
             raise ConfigError(f"align.shrinkage: expected a number in [0, 1], got {self.shrinkage!r}")
 
     def fit(self, X: Any, langs: Sequence[str | None], groups: Sequence[str | None] | None = None
-            ) -> "LanguageAligner":
+            ) -> LanguageAligner:
         """Learn the language structure of ``X``.
 
         Parameters

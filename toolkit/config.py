@@ -184,12 +184,13 @@ class TopicsConfig(_Section):
     stopwords: list[str] = Field(default_factory=list, description="Extra domain stopwords, any language.")
     lemmatize: bool = True
     n_representatives: int = Field(3, ge=1, description="Example segments per topic and language.")
-    outliers: Literal["none", "embeddings", "c-tf-idf", "distributions"] = Field(
-        "none", description="Move outliers (-1) into topics with BERTopic's reduce_outliers strategy "
+    outliers: Literal["none", "embeddings", "c-tf-idf", "distributions", "reduced"] = Field(
+        "none", description="Move outliers (-1) into topics: BERTopic's reduce_outliers strategies "
         "(embeddings: nearest topic centroid; c-tf-idf: nearest topic words; distributions: topic "
-        "distribution of the text); none keeps them.")
+        "distribution of the text), or reduced: nearest topic centre in the UMAP space; none keeps them.")
     outlier_threshold: float = Field(
-        0.0, ge=0.0, le=1.0, description="Minimum similarity for an outlier to move (topics.outliers).")
+        0.0, ge=0.0, le=1.0, description="Minimum similarity for an outlier to move (topics.outliers; "
+        "not used by reduced).")
     nr_topics: int | Literal["auto"] | None = Field(
         None, description="Merge similar topics (BERTopic reduce_topics) down to this many topics, or "
         "'auto'; null keeps the clustering's topics. Merging happens before outliers move.")

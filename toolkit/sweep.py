@@ -604,7 +604,7 @@ def run_sweep(config_path: str | Path, overrides: Sequence[str] = (), *, out: st
         "name": base.name,
         "config": source,
         "overrides": list(overrides),
-        "grid": section.get("grid") or {},
+        "grid": _flatten_grid(section.get("grid") or {}),
         "seeds": list(dict.fromkeys(p.seed for p in points)),
         "started": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
     }

@@ -32,7 +32,7 @@ import numpy as np
 
 from toolkit.errors import ConfigError, TopicModelError
 
-__all__ = ["CLUSTER_METHODS", "FixedKClusterer", "AutoKClusterer", "auto_k_range", "build_clusterer"]
+__all__ = ["CLUSTER_METHODS", "AutoKClusterer", "FixedKClusterer", "auto_k_range", "build_clusterer"]
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ class FixedKClusterer:
         _check_choice("clustering.linkage", self.linkage, _LINKAGES)
         _check_choice("clustering.covariance_type", self.covariance_type, _COVARIANCES)
 
-    def fit(self, X: Any, y: Any = None) -> "FixedKClusterer":  # noqa: ARG002 (BERTopic passes y)
+    def fit(self, X: Any, y: Any = None) -> FixedKClusterer:
         """Cluster ``X`` (units by reduced dimensions); sets ``labels_``."""
         self._validate()
         X = _as_points(X, f"clustering.method={self.method}")
@@ -216,7 +216,7 @@ class AutoKClusterer:
         _check_choice("clustering.linkage", self.linkage, _LINKAGES)
         _check_choice("clustering.covariance_type", self.covariance_type, _COVARIANCES)
 
-    def fit(self, X: Any, y: Any = None) -> "AutoKClusterer":  # noqa: ARG002
+    def fit(self, X: Any, y: Any = None) -> AutoKClusterer:
         """Score every count in range, keep the smallest near-best one; sets ``labels_``."""
         from sklearn.metrics import silhouette_score
 
@@ -277,8 +277,8 @@ def build_clusterer(config: Any, n_units: int) -> Any:
         return HDBSCAN(min_cluster_size=size, min_samples=h.min_samples, metric="euclidean",
                        cluster_selection_method=h.cluster_selection_method,
                        cluster_selection_epsilon=h.cluster_selection_epsilon, prediction_data=True)
-    common = dict(method=c.method, random_state=seed, n_init=c.n_init, linkage=c.linkage,
-                  covariance_type=c.covariance_type)
+    common: dict[str, Any] = {"method": c.method, "random_state": seed, "n_init": c.n_init,
+                              "linkage": c.linkage, "covariance_type": c.covariance_type}
     if c.n_clusters == "auto":
         return AutoKClusterer(min_clusters=c.min_clusters, max_clusters=c.max_clusters, min_size=c.min_size,
                               tolerance=c.auto_tolerance, **common)

@@ -22,7 +22,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from toolkit.embedding.base import Embedder
-from toolkit.errors import TopicModelError
+from toolkit.errors import ConfigError, TopicModelError
 from toolkit.topics.result import TopicResult
 
 __all__ = ["fit_topics", "topic_similarity", "EmbedderBackend", "PrecomputedReduction", "renumber_by_size"]
@@ -156,7 +156,6 @@ def fit_topics(embeddings: np.ndarray, reduced: np.ndarray, texts: Sequence[str]
     """
     from bertopic import BERTopic
 
-    from toolkit.errors import ConfigError
     from toolkit.topics.clustering import build_clusterer
     from toolkit.topics.keywords import (
         representative_indices,
@@ -206,7 +205,7 @@ def fit_topics(embeddings: np.ndarray, reduced: np.ndarray, texts: Sequence[str]
                                "clustering": _clustering_details(config, clusterer)}
     topics, details["merge"] = merge_topics(model, docs, tcfg.nr_topics)
     topics, details["outliers"] = reassign_outliers(model, docs, topics, tcfg.outliers, tcfg.outlier_threshold,
-                                                    embeddings=embeddings)
+                                                    embeddings=embeddings, reduced=reduced)
     topics = renumber_by_size(topics)
     themes: dict[int, str | None] = {t: None for t in sorted(set(topics.tolist()))}
     if names:

@@ -1,10 +1,18 @@
 """Outlier reassignment and topic merging on a fitted BERTopic model.
 
 ``topics.nr_topics`` (``null``, an integer, or ``"auto"``) merges topics with BERTopic's
-``reduce_topics``; then ``topics.outliers`` (``none``, ``embeddings``, ``c-tf-idf``,
-``distributions``) moves outliers (``-1``) into topics with BERTopic's ``reduce_outliers``,
-keeping only moves whose similarity reaches ``topics.outlier_threshold``. Merging comes
-first so outliers join the final topics. Both steps return what they did, for the manifest.
+``reduce_topics``; then ``topics.outliers`` moves outliers (``-1``) into topics:
+
+``embeddings``, ``c-tf-idf``, ``distributions``
+    BERTopic's ``reduce_outliers`` strategies (cosine to the topic centroid in the full
+    embedding space, to the topic's c-TF-IDF, or the topic distribution of the text), keeping
+    only moves whose similarity reaches ``topics.outlier_threshold``.
+``reduced``
+    The nearest topic centre in the UMAP space the clusters were found in (Euclidean; the
+    threshold is not used). Closest to what the clusterer itself saw.
+
+Merging comes first so outliers join the final topics. Both steps return what they did, for
+the manifest.
 """
 
 from __future__ import annotations
@@ -17,11 +25,11 @@ import numpy as np
 
 from toolkit.errors import ConfigError, TopicModelError
 
-__all__ = ["OUTLIER_STRATEGIES", "merge_topics", "reassign_outliers"]
+__all__ = ["OUTLIER_STRATEGIES", "merge_topics", "nearest_centre", "reassign_outliers"]
 
 log = logging.getLogger(__name__)
 
-OUTLIER_STRATEGIES = ("none", "embeddings", "c-tf-idf", "distributions")
+OUTLIER_STRATEGIES = ("none", "embeddings", "c-tf-idf", "distributions", "reduced")
 """The values ``topics.outliers`` accepts."""
 
 
@@ -77,9 +85,22 @@ def merge_topics(model: Any, docs: Sequence[str], nr_topics: int | str | None) -
     return topics, info
 
 
+def nearest_centre(reduced: np.ndarray, topics: np.ndarray) -> np.ndarray:
+    """Outliers moved to the topic whose centre (mean of its members) in ``reduced`` is nearest."""
+    topics = np.asarray(topics, dtype=int).copy()
+    ids = sorted(int(t) for t in np.unique(topics) if t != -1)
+    out = topics == -1
+    if not ids or not out.any():
+        return topics
+    centres = np.stack([reduced[topics == t].mean(axis=0) for t in ids])
+    d = ((reduced[out][:, None, :] - centres[None, :, :]) ** 2).sum(axis=-1)
+    topics[out] = np.asarray(ids)[np.argmin(d, axis=1)]
+    return topics
+
+
 def reassign_outliers(model: Any, docs: Sequence[str], topics: np.ndarray, strategy: str = "none",
-                      threshold: float = 0.0, embeddings: np.ndarray | None = None
-                      ) -> tuple[np.ndarray, dict[str, Any]]:
+                      threshold: float = 0.0, embeddings: np.ndarray | None = None,
+                      reduced: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, Any]]:
     """Move outliers into topics with BERTopic's ``reduce_outliers``.
 
     Parameters
@@ -89,11 +110,13 @@ def reassign_outliers(model: Any, docs: Sequence[str], topics: np.ndarray, strat
     docs : sequence of str
     topics : ndarray of int
         Current topic per unit.
-    strategy : {"none", "embeddings", "c-tf-idf", "distributions"}
+    strategy : {"none", "embeddings", "c-tf-idf", "distributions", "reduced"}
     threshold : float
-        Minimum similarity for a move.
+        Minimum similarity for a move (not used by ``reduced``).
     embeddings : ndarray, optional
         The embeddings BERTopic was fitted on (``embeddings`` strategy).
+    reduced : ndarray, optional
+        The UMAP rows the clusterer saw (``reduced`` strategy).
 
     Returns
     -------
@@ -108,6 +131,12 @@ def reassign_outliers(model: Any, docs: Sequence[str], topics: np.ndarray, strat
     info: dict[str, Any] = {"strategy": strategy, "threshold": float(threshold), "outliers_before": before,
                             "outliers_after": before}
     if strategy == "none" or before == 0 or _n_topics(topics) == 0:
+        return topics, info
+    if strategy == "reduced":
+        if reduced is None:
+            raise TopicModelError("topics.outliers=reduced needs the reduced (UMAP) embeddings")
+        topics = nearest_centre(np.asarray(reduced), topics)
+        info["outliers_after"] = int(np.sum(topics == -1))
         return topics, info
     try:
         new = model.reduce_outliers(list(docs), topics.tolist(), strategy=strategy, threshold=threshold,

@@ -31,10 +31,10 @@ from toolkit.errors import ConfigError
 __all__ = [
     "THEME_MODES",
     "match_themes",
-    "zero_shot_assignment",
-    "themes_from_assignment",
     "segment_themes",
     "theme_accuracy",
+    "themes_from_assignment",
+    "zero_shot_assignment",
 ]
 
 log = logging.getLogger(__name__)
