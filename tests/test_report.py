@@ -283,6 +283,17 @@ def test_report_without_dates_coordinates_or_enough_topics(tmp_path):
     assert "over_time.png" not in md and "map.png" not in md
 
 
+def test_report_for_a_run_where_every_unit_is_an_outlier(tmp_path):
+    # topics.json of such a run holds an empty similarity matrix, which JSON stores as [].
+    run = write_minimal_run(tmp_path / "run", rows_for({f"d{i}": -1 for i in range(5)}))
+    assert json.loads((run / "topics.json").read_text("utf-8"))["similarity"] == {"topics": [], "matrix": []}
+    data = load_run(run)
+    assert data.similarity is None and data.similarity_topics == []
+    paths = write_report(run)
+    assert [p.name for p in paths][:2] == ["report.md", "report.html"]
+    assert "topic -1 holds the outliers" in (run / "report.md").read_text("utf-8")
+
+
 def test_map_is_sampled_and_hover_text_truncated(tmp_path):
     long = "word " * 200
     rows = [{"id": f"s{i}", "doc_id": f"s{i}", "lang": "de", "topic": i % 2, "text": long,

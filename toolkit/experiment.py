@@ -170,6 +170,7 @@ def run_experiment(config: ExperimentConfig, *, out: str | Path | None = None,
     from toolkit.report import write_report
     from toolkit.run_files import write_json, write_run_files
     from toolkit.topics import fit_topics, reduce_embeddings
+    from toolkit.topics.reduce import MAP_EPOCHS, REDUCE_METHOD
 
     progress = progress or _no_progress
     timer = _Timer()
@@ -194,7 +195,7 @@ def run_experiment(config: ExperimentConfig, *, out: str | Path | None = None,
     with timer.stage("reduce"):
         progress("reduce", None)
         reduced = _cached_array(
-            config, "umap", {**emb_key, "umap": u.model_dump(), "seed": seed},
+            config, "umap", {**emb_key, "umap": u.model_dump(), "seed": seed, "method": REDUCE_METHOD},
             lambda: reduce_embeddings(embeddings, n_components=u.n_components, n_neighbors=u.n_neighbors,
                                       min_dist=u.min_dist, metric=u.metric, seed=seed),
             cache_stats)
@@ -206,9 +207,10 @@ def run_experiment(config: ExperimentConfig, *, out: str | Path | None = None,
         with timer.stage("map"):
             progress("map", None)
             result.coords = _cached_array(
-                config, "map2d", {**emb_key, "n_neighbors": u.n_neighbors, "metric": u.metric, "seed": seed},
+                config, "map2d", {**emb_key, "n_neighbors": u.n_neighbors, "metric": u.metric, "seed": seed,
+                                  "method": REDUCE_METHOD, "n_epochs": MAP_EPOCHS},
                 lambda: reduce_embeddings(embeddings, n_components=2, n_neighbors=u.n_neighbors,
-                                          min_dist=0.1, metric=u.metric, seed=seed),
+                                          min_dist=0.1, metric=u.metric, seed=seed, n_epochs=MAP_EPOCHS),
                 cache_stats)
     with timer.stage("evaluate"):
         words = {t: [w for w, _ in kw] for t, kw in result.keywords.items()}
