@@ -16,7 +16,7 @@ from typing import Callable, Iterator, List, Optional
 import typer
 from rich.console import Console
 
-from toolkit.errors import ToolkitError
+from toolkit.errors import Interrupted, ToolkitError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Multilingual topic modelling: run experiment configs and read their reports.")
@@ -51,8 +51,8 @@ def _user_errors() -> Iterator[None]:
         for i, line in enumerate(str(exc).splitlines() or [type(exc).__name__]):
             print(("error: " if i == 0 else "       ") + line, file=sys.stderr)
         raise typer.Exit(2) from None
-    except KeyboardInterrupt:
-        print("interrupted: nothing was saved", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        print(str(exc) if isinstance(exc, Interrupted) else "interrupted: nothing was saved", file=sys.stderr)
         raise typer.Exit(130) from None
 
 

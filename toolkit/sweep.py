@@ -57,7 +57,7 @@ from toolkit.config import (
     config_from_dict,
     load_config_dict,
 )
-from toolkit.errors import ConfigError, RunError, ToolkitError
+from toolkit.errors import ConfigError, Interrupted, RunError, ToolkitError
 
 __all__ = [
     "SweepPoint",
@@ -620,7 +620,15 @@ def run_sweep(config_path: str | Path, overrides: Sequence[str] = (), *, out: st
         if is_complete_run(target):
             label += " (done before)"
         advance = progress(label, None)
-        result = _run_point(point, config, target, embedders)
+        try:
+            result = _run_point(point, config, target, embedders)
+        except KeyboardInterrupt:
+            # The point being run leaves only a partial folder; finished points stay complete.
+            pending = [PointResult(p, "pending", folder / p.name) for p in points[len(results):]]
+            _write_sweep_json(folder, definition, results + pending)
+            done = sum(r.status != "failed" for r in results)
+            raise Interrupted(f"interrupted: {done} of {n} points are complete in {folder}; run the same "
+                              f"command with --out {folder} to resume") from None
         advance(1)
         results.append(result)
         if result.status == "failed":
