@@ -306,6 +306,9 @@ def test_map_is_sampled_and_hover_text_truncated(tmp_path):
     assert "A random sample of 25 of 60 segments" in spec.caption
     assert all(len(str(x).split(".")[-1]) <= 3 for t in traces for x in t["x"])
     assert max(len(h) for t in traces for h in t["hovertext"]) < 260
+    # the text is stored once: the hidden language view's hover holds id, language and topic only
+    with_text = [h for t in traces for h in t["hovertext"] if "word" in h]
+    assert len(with_text) == 25
 
 
 def test_similarity_and_hierarchy_follow_the_matrix(tmp_path):
