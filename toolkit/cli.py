@@ -231,7 +231,8 @@ def runs_list(output_dir: Path = typer.Argument(Path("runs"), help="Folder holdi
 def cache_info_cmd(cache_dir: Optional[Path] = typer.Option(None, "--dir", help="Cache folder.")) -> None:
     """Show what the embedding cache holds."""
     with _user_errors():
-        from toolkit.embedding.cache import cache_info, default_cache_dir
+        from toolkit.embedding.cache import default_cache_dir
+        from toolkit.embedding.cache_admin import cache_info
 
         root = cache_dir or default_cache_dir()
         info = cache_info(root)
@@ -244,7 +245,8 @@ def cache_info_cmd(cache_dir: Optional[Path] = typer.Option(None, "--dir", help=
 def cache_clear_cmd(cache_dir: Optional[Path] = typer.Option(None, "--dir", help="Cache folder.")) -> None:
     """Delete everything in the embedding cache."""
     with _user_errors():
-        from toolkit.embedding.cache import clear_cache, default_cache_dir
+        from toolkit.embedding.cache import default_cache_dir
+        from toolkit.embedding.cache_admin import clear_cache
 
         root = cache_dir or default_cache_dir()
         freed = clear_cache(root)
