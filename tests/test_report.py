@@ -499,3 +499,20 @@ def test_partial_run_folder_name_and_null_metrics(tmp_path):
     assert '<div class="k">topics</div><div class="v">2</div>' in page
     assert "NMI (labels)" not in page  # null: does not apply, no headline card
     assert '<span>nmi</span><span class="num">n/a</span>' in page
+
+
+def test_pngs_draw_the_largest_topics_when_there_are_many(tmp_path):
+    from toolkit.report import pngs
+
+    # 40 topics of sizes 1..40 (topic t has t+1 members) plus outliers
+    assign = {f"s{t}-{i}": t for t in range(40) for i in range(t + 1)}
+    assign.update({f"o{i}": -1 for i in range(3)})
+    data = load_run(write_minimal_run(tmp_path / "run", rows_for(assign)))
+    shown, note = pngs._shown(data)
+    assert [t.topic for t in shown] == list(range(10, 40)) + [-1]
+    assert note == " (largest 30 of 40 topics)"
+    few = load_run(write_minimal_run(tmp_path / "few", rows_for({"a": 0, "b": 1, "c": -1})))
+    assert pngs._shown(few) == (list(few.topics), "")
+    written = pngs.write_pngs(data, tmp_path / "fig")
+    assert [p.name for p in written][:2] == ["topic_sizes.png", "topic_language.png"]
+    assert all(p.read_bytes().startswith(PNG_MAGIC) for p in written)
