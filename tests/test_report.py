@@ -516,3 +516,17 @@ def test_pngs_draw_the_largest_topics_when_there_are_many(tmp_path):
     written = pngs.write_pngs(data, tmp_path / "fig")
     assert [p.name for p in written][:2] == ["topic_sizes.png", "topic_language.png"]
     assert all(p.read_bytes().startswith(PNG_MAGIC) for p in written)
+
+
+def test_large_maps_keep_hover_text_short(tmp_path):
+    from toolkit.report.figures import LARGE_MAP_HOVER_CHARS, WEBGL_THRESHOLD
+
+    n = WEBGL_THRESHOLD + 10
+    rows = [{"id": f"s{i}", "doc_id": f"s{i}", "lang": "de", "topic": i % 2, "text": "wort " * 100,
+             "x": float(i), "y": 0.0} for i in range(n)]
+    data = load_run(write_minimal_run(tmp_path / "run", rows))
+    traces = next(f for f in build_figures(data)[0] if f.key == "map").figure["data"]
+    texts = [h.split("<br>", 1)[1] for t in traces for h in t["hovertext"] if "<br>" in h]
+    assert len(texts) == n
+    longest = max(len(t.replace("<br>", "")) for t in texts)
+    assert LARGE_MAP_HOVER_CHARS - 10 <= longest <= LARGE_MAP_HOVER_CHARS + 5

@@ -10,6 +10,7 @@ from pathlib import Path
 from toolkit.errors import RunError
 from toolkit.report.context import report_context
 from toolkit.report.data import load_run
+from toolkit.report.figures import MAP_MAX_POINTS
 from toolkit.report.html import render_html
 from toolkit.report.markdown import render_markdown
 from toolkit.report.pngs import write_pngs
@@ -33,7 +34,7 @@ def write_text_atomic(path: Path, text: str) -> Path:
 
 
 def write_report(run_dir: str | Path, out_dir: str | Path | None = None, *,
-                 max_points: int = 20000) -> list[Path]:
+                 max_points: int = MAP_MAX_POINTS) -> list[Path]:
     """Build the human report of a finished run from its files alone.
 
     Parameters

@@ -43,6 +43,12 @@ _LANG_PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02
 _TEMPLATE = "plotly_white"
 #: Above this many map points the map uses WebGL (scattergl) instead of SVG.
 WEBGL_THRESHOLD = 5000
+#: Points the interactive map draws at most (a seeded sample beyond). Each point stores its
+#: hover text (about 300 to 600 bytes); 20,000 points made a 14 MB report at 100k segments.
+MAP_MAX_POINTS = 10_000
+#: Hover text length (characters of segment text) on maps of more than WEBGL_THRESHOLD
+#: points, against the usual 160: keeps the page under 10 MB at any corpus size.
+LARGE_MAP_HOVER_CHARS = 100
 
 
 @dataclass(frozen=True)
@@ -120,7 +126,7 @@ def _height(n_rows: int, per_row: int = 22, base: int = 120, minimum: int = 320)
 # ------------------------------------------------------------------------------------ the map
 
 
-def map_figure(data: ReportData, max_points: int = 20000, seed: int = 0) -> FigureSpec | None:
+def map_figure(data: ReportData, max_points: int = MAP_MAX_POINTS, seed: int = 0) -> FigureSpec | None:
     """2-D map of the segments coloured by topic, with a menu to colour by language instead.
 
     At most ``max_points`` segments are drawn (a seeded random sample); coordinates are
@@ -141,7 +147,9 @@ def map_figure(data: ReportData, max_points: int = 20000, seed: int = 0) -> Figu
         f"{plotly_text(truncate(f'{tid}: ' + names.get(tid, ''), 50))}"
         for sid, lang, tid in zip(frame["id"], frame["lang"], frame["topic"])
     ]
-    hover_arr = np.asarray([f"{h}<br>{plotly_hover(text)}" for h, text in zip(heads, frame["text"])], dtype=object)
+    limit = 160 if shown <= WEBGL_THRESHOLD else LARGE_MAP_HOVER_CHARS
+    hover_arr = np.asarray([f"{h}<br>{plotly_hover(text, limit=limit)}" for h, text in zip(heads, frame["text"])],
+                           dtype=object)
     # The language view repeats every point; its hover omits the text, which would otherwise
     # be stored twice and double the report's size (20 MB at 100k segments).
     head_arr = np.asarray(heads, dtype=object)
@@ -412,7 +420,7 @@ _BUILDERS: tuple[tuple[str, Callable[[ReportData], FigureSpec | None], str], ...
 )
 
 
-def build_figures(data: ReportData, max_points: int = 20000) -> tuple[list[FigureSpec], list[str]]:
+def build_figures(data: ReportData, max_points: int = MAP_MAX_POINTS) -> tuple[list[FigureSpec], list[str]]:
     """Every figure that applies to this run, and a note for each one skipped.
 
     Parameters

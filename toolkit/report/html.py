@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from toolkit.report.context import report_context
 from toolkit.report.data import ReportData
-from toolkit.report.figures import build_figures, language_colors, shared_template
+from toolkit.report.figures import MAP_MAX_POINTS, build_figures, language_colors, shared_template
 from toolkit.report.text import json_for_script
 
 __all__ = ["TEMPLATE_DIR", "html_environment", "render_html"]
@@ -64,7 +64,7 @@ def _csp(scripts: list[str]) -> str:
     ])
 
 
-def render_html(data: ReportData, *, max_points: int = 20000,
+def render_html(data: ReportData, *, max_points: int = MAP_MAX_POINTS,
                 context: dict[str, Any] | None = None) -> str:
     """Render the HTML report of a run.
 
