@@ -262,6 +262,23 @@ class EmbeddingCache:
             slot[used] = np.arange(len(used))
             return slot[where[:, 0]], where[:, 1], arrays, dim
 
+    def missing(self, model_key: str, texts: Sequence[str]) -> list[str]:
+        """Distinct texts of ``texts`` not cached for ``model_key``, in order of first appearance.
+
+        These are exactly the texts :meth:`get_or_compute` would pass to ``compute``, in the
+        same order, so a caller can compute them elsewhere (e.g. on Ray workers) in the same
+        ``shard_rows`` chunks and get the same vectors.
+        """
+        hashes = [text_hash(t) for t in texts]
+        source, _, _, _ = self._read_cached(model_key, hashes)
+        seen: set[str] = set()
+        out: list[str] = []
+        for pos in np.flatnonzero(source < 0):
+            if hashes[pos] not in seen:
+                seen.add(hashes[pos])
+                out.append(texts[pos])
+        return out
+
     # -- the public entry point ----------------------------------------------------------
 
     def get_or_compute(

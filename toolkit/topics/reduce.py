@@ -9,7 +9,7 @@ import numpy as np
 
 from toolkit.errors import TopicModelError
 
-__all__ = ["reduce_embeddings", "MIN_SEGMENTS"]
+__all__ = ["reduce_embeddings", "fit_reducer", "MIN_SEGMENTS"]
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,20 @@ def reduce_embeddings(embeddings: np.ndarray, *, n_components: int, n_neighbors:
     Returns
     -------
     numpy.ndarray
+        ``(n, n_components)`` float32.
+    """
+    return fit_reducer(embeddings, n_components=n_components, n_neighbors=n_neighbors,
+                       min_dist=min_dist, metric=metric, seed=seed)[1]
+
+
+def fit_reducer(embeddings: np.ndarray, *, n_components: int, n_neighbors: int, min_dist: float = 0.0,
+                metric: str = "cosine", seed: int = 42):
+    """Like :func:`reduce_embeddings`, and also return the fitted UMAP (for ``transform``).
+
+    Returns
+    -------
+    model : umap.UMAP
+    reduced : numpy.ndarray
         ``(n, n_components)`` float32.
     """
     n = embeddings.shape[0]
@@ -49,4 +63,4 @@ def reduce_embeddings(embeddings: np.ndarray, *, n_components: int, n_neighbors:
         warnings.filterwarnings("ignore", message=".*n_jobs value.*", category=UserWarning)
         warnings.filterwarnings("ignore", message=".*random_state.*", category=UserWarning)
         reduced = model.fit_transform(embeddings)
-    return np.asarray(reduced, dtype=np.float32)
+    return model, np.asarray(reduced, dtype=np.float32)
