@@ -121,13 +121,15 @@ def run(config: Path = typer.Argument(..., help="Experiment config (YAML)."),
 def sweep(config: Path = typer.Argument(..., help="Config with a 'sweep:' section (grid and seeds)."),
           set_: Optional[List[str]] = typer.Option(None, "--set", help="Override a key: key.path=value (repeatable)."),
           out: Optional[Path] = typer.Option(None, "--out", help="Sweep folder; rerun with the same folder to resume."),
+          backend: Optional[str] = typer.Option(
+              None, "--backend", help="local or ray (one Ray task per point); default: execution.backend."),
           ) -> None:
     """Run every point of a sweep (grid x seeds) and write a summary table."""
     with _user_errors():
         from toolkit.sweep import run_sweep
 
         with _progress_bars() as hook:
-            outcome = run_sweep(config, set_ or [], out=out, progress=hook)
+            outcome = run_sweep(config, set_ or [], out=out, progress=hook, backend=backend)
         failed = [p for p in outcome.points if getattr(p, "status", "ok") == "failed"]
         print(f"sweep written to {outcome.path}  ({len(outcome.points)} points, {len(failed)} failed)")
         print(f"summary: {outcome.summary_md}")

@@ -174,6 +174,10 @@ def run_experiment(config: ExperimentConfig, *, out: str | Path | None = None,
     from toolkit.run_files import write_json, write_run_files
 
     progress = progress or _no_progress
+    if config.execution.backend == "ray":
+        from toolkit.distributed.runtime import require_ray
+
+        require_ray()  # without the extra: one clear error before any work
     timer = _Timer()
     target = plan_run_dir(config.output.dir, config.name, out)
     seed = config.seed

@@ -38,7 +38,7 @@ class _EmbedActor:
     """Ray Data actor: loads the model once, embeds chunks into the shared cache."""
 
     def __init__(self, model: str, allow_download: bool, threads: int, batch_size: int, cache_dir: str,
-                 model_key: str) -> None:
+                 model_key: str, shard_rows: int) -> None:
         if not allow_download:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
         from toolkit.embedding import get_embedder
@@ -48,7 +48,7 @@ class _EmbedActor:
         if self.embedder.model_key != model_key:
             raise EmbeddingError(f"a Ray worker has {self.embedder.model_key!r} but the driver has {model_key!r}: "
                                  "install the same package versions on every node")
-        self.cache = EmbeddingCache(cache_dir)
+        self.cache = EmbeddingCache(cache_dir, shard_rows=shard_rows)
         self.model_key = model_key
         self.batch_size = batch_size
 
@@ -102,8 +102,9 @@ def embed_corpus_ray(texts: list[str], embedder: Any, config: Any,
             _EmbedActor, batch_size=1, batch_format="numpy",
             compute=ray.data.ActorPoolStrategy(size=workers),
             fn_constructor_kwargs={"model": e.model, "allow_download": e.allow_download, "threads": threads,
-                                   "batch_size": e.batch_size, "cache_dir": str(root), "model_key": key},
-            num_cpus=threads, num_gpus=gpus_per_actor(ray), max_restarts=2, max_task_retries=2)
+                                   "batch_size": e.batch_size, "cache_dir": str(root), "model_key": key,
+                                   "shard_rows": cache.shard_rows},
+            num_cpus=threads, num_gpus=gpus_per_actor(ray))
         for row in ds.iter_rows():
             computed += int(row["computed"])
             advance(int(row["rows"]))

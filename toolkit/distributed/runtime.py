@@ -57,7 +57,8 @@ def ensure_ray(execution: Any, *, num_cpus: int | None = None) -> Any:
         raise ConfigError(f"execution.address {execution.address!r}: cannot join the Ray cluster ({exc}); "
                           "start it with `ray start --head` or leave execution.address empty") from None
     ctx = ray.data.DataContext.get_current()
-    ctx.enable_progress_bars = False
+    ctx.enable_progress_bars = False  # the toolkit shows its own progress
+    logging.getLogger("ray.data").setLevel(logging.WARNING)
     log.info("ray: %s", ray.cluster_resources())
     return ray
 

@@ -66,6 +66,10 @@ logger = logging.getLogger(__name__)
 
 _SHARD_NAME = re.compile(r"^shard-[0-9a-f]{32}$")
 
+#: Rows per shard (and per ``compute`` call) when ``shard_rows`` is not given. The embedder
+#: batches within a shard, so this also fixes which texts share a batch.
+DEFAULT_SHARD_ROWS = 4096
+
 
 def text_hash(text: str) -> str:
     """SHA-256 (hex) of a text encoded as UTF-8, the cache key of its embedding."""
@@ -157,8 +161,9 @@ class EmbeddingCache:
     root : str or pathlib.Path
         Cache root, usually :func:`default_cache_dir` or the config key ``cache.dir``.
         Nothing is created until the first embedding is stored.
-    shard_rows : int, default=4096
-        Most rows passed to ``compute`` in one call and stored in one shard.
+    shard_rows : int, optional
+        Most rows passed to ``compute`` in one call and stored in one shard (default
+        :data:`DEFAULT_SHARD_ROWS`).
 
     Examples
     --------
@@ -166,7 +171,9 @@ class EmbeddingCache:
     >>> X, stats = cache.get_or_compute("use-multilingual@3", texts, embed)  # doctest: +SKIP
     """
 
-    def __init__(self, root: str | Path, *, shard_rows: int = 4096) -> None:
+    def __init__(self, root: str | Path, *, shard_rows: int | None = None) -> None:
+        if shard_rows is None:
+            shard_rows = DEFAULT_SHARD_ROWS
         if isinstance(shard_rows, bool) or not isinstance(shard_rows, int) or shard_rows < 1:
             raise CacheError(f"shard_rows must be a positive integer, got {shard_rows!r}")
         self.root = Path(root).expanduser()
