@@ -408,6 +408,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=None, help="execution.workers with --backend ray")
     parser.add_argument("--interval", type=float, default=0.5, help="memory sampling period (s), --backend ray")
     parser.add_argument("--reuse-corpus", action="store_true", help="keep a corpus already built in --workdir")
+    parser.add_argument("--warm-cache", action="store_true",
+                        help="keep the size's cache in --workdir (embeddings served from it; embed time not measured)")
     parser.add_argument("--worker", nargs=3, metavar=("CORPUS", "RESULT", "CACHE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     ray_opts = None
@@ -434,7 +436,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{n} segments: corpus built in {built[n]['seconds']} s ({built[n]['mb']} MB); running ...",
                   file=sys.stderr, flush=True)
             cache = work / f"cache-{n}"
-            shutil.rmtree(cache, ignore_errors=True)  # cold and private for every size
+            if not args.warm_cache:
+                shutil.rmtree(cache, ignore_errors=True)  # cold and private for every size
             result = work / f"result-{n}.json"
             cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", str(corpus), str(result), str(cache)]
             if args.threads:

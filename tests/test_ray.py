@@ -232,3 +232,33 @@ def test_ray_sweep_survives_a_killed_worker_and_resumes(in_repo, tmp_path, ray_l
     outcome = run_sweep("configs/sib200.yaml", overrides, out=folder, backend="ray")
     assert [p.status for p in outcome.points] == ["resumed", "resumed"]
     assert outcome.summary_md.is_file()
+
+
+def test_embed_command_streams_files_into_the_cache(in_repo, tmp_path, ray_local):
+    """`topicbridge embed` (JSONL and Parquet) fills the cache; a later run finds every vector."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from toolkit.cli import app
+    from toolkit.corpus import load_corpus
+
+    rows = [json.loads(line) for line in
+            (in_repo / "experiments/data/sib200/ru_de_zh.jsonl").read_text(encoding="utf-8").splitlines()[:90]]
+    jsonl = tmp_path / "c.jsonl"
+    jsonl.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    parquet = tmp_path / "c.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), parquet)
+    for path, cache in ((jsonl, tmp_path / "cj"), (parquet, tmp_path / "cp")):
+        sets = ["--set", f"corpus.path={path}", "--set", "corpus.format=auto", "--set", "corpus.unit=sentence",
+                "--set", "embedding.model=hashing", "--set", f"cache.dir={cache}", "--set", "execution.workers=2"]
+        result = CliRunner().invoke(app, ["embed", "configs/sib200.yaml", *sets])
+        assert result.exit_code == 0, result.output
+        cfg = load_config("configs/sib200.yaml", [s for s in sets if s != "--set"])
+        corpus = load_corpus(cfg.corpus)
+        assert f"embedded {len(corpus)} segments" in result.output
+        from toolkit.embedding.cache import EmbeddingCache
+        from toolkit.embedding.fake import HashingEmbedder
+
+        assert EmbeddingCache(cache).missing(HashingEmbedder().model_key, corpus.texts) == []

@@ -138,6 +138,27 @@ def sweep(config: Path = typer.Argument(..., help="Config with a 'sweep:' sectio
 
 
 @app.command()
+def embed(config: Path = typer.Argument(..., help="Experiment config; its corpus must be JSONL or Parquet."),
+          set_: Optional[List[str]] = typer.Option(None, "--set", help="Override a key: key.path=value (repeatable)."),
+          ) -> None:
+    """Fill the embedding cache from the corpus files on Ray, without loading the corpus here."""
+    with _user_errors():
+        from toolkit.config import load_config
+        from toolkit.distributed.runtime import require_ray
+
+        cfg = load_config(config, set_ or [])
+        if not cfg.embedding.allow_download:
+            _set_offline_default()
+        require_ray()
+        from toolkit.distributed.stream import embed_files_ray
+
+        with _progress_bars() as hook:
+            stats = embed_files_ray(cfg, hook)
+        print(f"embedded {stats['segments']} segments ({stats['computed']} new) with {stats['workers']} "
+              f"Ray workers into {stats['cache']}")
+
+
+@app.command()
 def report(run_dir: Path = typer.Argument(..., help="A finished run directory."),
            compare: Optional[Path] = typer.Option(None, "--compare", help="A second run: render a comparison."),
            out: Optional[Path] = typer.Option(None, "--out", help="Where to write (default: the run directory).")) -> None:

@@ -34,8 +34,12 @@ def reduce_embeddings(embeddings: np.ndarray, *, n_components: int, n_neighbors:
 
 
 def fit_reducer(embeddings: np.ndarray, *, n_components: int, n_neighbors: int, min_dist: float = 0.0,
-                metric: str = "cosine", seed: int = 42):
+                metric: str = "cosine", seed: int = 42, approximate: bool = False):
     """Like :func:`reduce_embeddings`, and also return the fitted UMAP (for ``transform``).
+
+    ``approximate=True`` makes UMAP use its NN-descent index even below 4,096 rows. A model
+    that will ``transform`` new rows needs it: without the index UMAP measures every new row
+    against every training row through a Python callable (about 30 rows/s here).
 
     Returns
     -------
@@ -57,7 +61,7 @@ def fit_reducer(embeddings: np.ndarray, *, n_components: int, n_neighbors: int, 
     from umap import UMAP
 
     model = UMAP(n_neighbors=k, n_components=dims, min_dist=min_dist, metric=metric,
-                 random_state=seed, low_memory=True, verbose=False)
+                 random_state=seed, low_memory=True, verbose=False, force_approximation_algorithm=approximate)
     with warnings.catch_warnings():
         # UMAP warns that random_state disables parallelism: that is the point (reproducible).
         warnings.filterwarnings("ignore", message=".*n_jobs value.*", category=UserWarning)

@@ -262,7 +262,7 @@ def fit_topics_sampled(embeddings: np.ndarray, corpus: Any, config: Any, *, embe
         progress("reduce", None)
         reducer, reduced = fit_reducer(embeddings[sample], n_components=u.n_components,
                                        n_neighbors=u.n_neighbors, min_dist=u.min_dist, metric=u.metric,
-                                       seed=config.seed)
+                                       seed=config.seed, approximate=True)
     s_texts, s_langs = [texts[i] for i in sample], [langs[i] for i in sample]
     with stage("topics"):
         progress("topics", None)
