@@ -20,11 +20,10 @@ from toolkit.embedding.cache import (
     ArrayCache,
     EmbeddingCache,
     array_key,
-    cache_info,
-    clear_cache,
     default_cache_dir,
     text_hash,
 )
+from toolkit.embedding.cache_admin import cache_info, clear_cache
 from toolkit.errors import CacheError, EmbeddingError
 
 DIM = 8
@@ -493,16 +492,22 @@ def test_unwritable_checked_before_computing(tmp_path):
     assert rec.calls == []
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root ignores permissions")
-def test_read_only_folder(tmp_path):
+def test_read_only_folder(tmp_path, monkeypatch):
+    # chmod cannot make a folder read-only for root (CI runs as root), so the file system's
+    # answer is simulated: creating any file in the cache folder is refused.
     root = tmp_path / "ro"
-    root.mkdir()
-    root.chmod(0o500)
-    try:
-        with pytest.raises(CacheError, match="Permission denied.*cache.dir"):
-            EmbeddingCache(root).get_or_compute(MODEL, ["a"], fake_embed)
-    finally:
-        root.chmod(0o700)
+    real_touch = Path.touch
+
+    def refuse(self, *a, **kw):
+        if root in self.parents:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_touch(self, *a, **kw)
+
+    monkeypatch.setattr(Path, "touch", refuse)
+    rec = Recorder()
+    with pytest.raises(CacheError, match=r"cannot write to the cache at .*ro.*Permission denied.*cache\.dir"):
+        EmbeddingCache(root).get_or_compute(MODEL, ["a"], rec)
+    assert rec.calls == []
 
 
 # -- ArrayCache ---------------------------------------------------------------------------

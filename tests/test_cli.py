@@ -192,3 +192,20 @@ def test_seeds_text_is_clean_and_topic_words_are_words(seeds_run):
                 assert not re.search(r"(http|www|\.com|\.html|/)", word), (row["topic"], column, word)
                 if re.search(r"[\u4e00-\u9fff]", word):
                     assert len(word) <= 6, (row["topic"], column, word)
+
+
+@pytest.mark.parametrize("raised, message", [
+    (KeyboardInterrupt(), "interrupted: nothing was saved"),
+    (None, "interrupted: 1 of 2 points are complete in SW; run the same command with --out SW to resume"),
+])
+def test_ctrl_c_says_what_was_kept(tmp_path, monkeypatch, raised, message):
+    import toolkit.sweep
+    from toolkit.errors import Interrupted
+
+    def stop(*a, **kw):
+        raise raised if raised is not None else Interrupted(message)
+
+    monkeypatch.setattr(toolkit.sweep, "run_sweep", stop)
+    result = CliRunner().invoke(app, ["sweep", str(tmp_path / "any.yaml")])
+    assert result.exit_code == 130
+    assert result.stderr.strip() == message

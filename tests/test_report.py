@@ -283,6 +283,17 @@ def test_report_without_dates_coordinates_or_enough_topics(tmp_path):
     assert "over_time.png" not in md and "map.png" not in md
 
 
+def test_report_for_a_run_where_every_unit_is_an_outlier(tmp_path):
+    # topics.json of such a run holds an empty similarity matrix, which JSON stores as [].
+    run = write_minimal_run(tmp_path / "run", rows_for({f"d{i}": -1 for i in range(5)}))
+    assert json.loads((run / "topics.json").read_text("utf-8"))["similarity"] == {"topics": [], "matrix": []}
+    data = load_run(run)
+    assert data.similarity is None and data.similarity_topics == []
+    paths = write_report(run)
+    assert [p.name for p in paths][:2] == ["report.md", "report.html"]
+    assert "topic -1 holds the outliers" in (run / "report.md").read_text("utf-8")
+
+
 def test_map_is_sampled_and_hover_text_truncated(tmp_path):
     long = "word " * 200
     rows = [{"id": f"s{i}", "doc_id": f"s{i}", "lang": "de", "topic": i % 2, "text": long,
@@ -295,6 +306,9 @@ def test_map_is_sampled_and_hover_text_truncated(tmp_path):
     assert "A random sample of 25 of 60 segments" in spec.caption
     assert all(len(str(x).split(".")[-1]) <= 3 for t in traces for x in t["x"])
     assert max(len(h) for t in traces for h in t["hovertext"]) < 260
+    # the text is stored once: the hidden language view's hover holds id, language and topic only
+    with_text = [h for t in traces for h in t["hovertext"] if "word" in h]
+    assert len(with_text) == 25
 
 
 def test_similarity_and_hierarchy_follow_the_matrix(tmp_path):
@@ -485,3 +499,20 @@ def test_partial_run_folder_name_and_null_metrics(tmp_path):
     assert '<div class="k">topics</div><div class="v">2</div>' in page
     assert "NMI (labels)" not in page  # null: does not apply, no headline card
     assert '<span>nmi</span><span class="num">n/a</span>' in page
+
+
+def test_pngs_draw_the_largest_topics_when_there_are_many(tmp_path):
+    from toolkit.report import pngs
+
+    # 40 topics of sizes 1..40 (topic t has t+1 members) plus outliers
+    assign = {f"s{t}-{i}": t for t in range(40) for i in range(t + 1)}
+    assign.update({f"o{i}": -1 for i in range(3)})
+    data = load_run(write_minimal_run(tmp_path / "run", rows_for(assign)))
+    shown, note = pngs._shown(data)
+    assert [t.topic for t in shown] == list(range(10, 40)) + [-1]
+    assert note == " (largest 30 of 40 topics)"
+    few = load_run(write_minimal_run(tmp_path / "few", rows_for({"a": 0, "b": 1, "c": -1})))
+    assert pngs._shown(few) == (list(few.topics), "")
+    written = pngs.write_pngs(data, tmp_path / "fig")
+    assert [p.name for p in written][:2] == ["topic_sizes.png", "topic_language.png"]
+    assert all(p.read_bytes().startswith(PNG_MAGIC) for p in written)

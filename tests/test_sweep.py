@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ import pytest
 import yaml
 
 from toolkit.config import apply_overrides, config_from_dict, load_config_dict
-from toolkit.errors import ConfigError, CorpusError, RunError
+from toolkit.errors import ConfigError, CorpusError, Interrupted, RunError
 from toolkit.runs import RUN_FILES, is_complete_run
 from toolkit.sweep import PointResult, SweepPoint, expand_sweep, point_config, run_sweep, summarize_cells
 
@@ -388,9 +389,11 @@ def test_interrupted_sweep_resumes(tmp_path, corpus, fake_runs, monkeypatch):
         return real(config, **kw)
 
     monkeypatch.setattr(toolkit.experiment, "run_experiment", interrupt_third)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(Interrupted, match=f"2 of 3 points are complete in {re.escape(str(out))}; .*--out"):
         run_sweep(path, out=out)
     assert sorted(p.name for p in out.iterdir() if is_complete_run(p)) == ["base_seed-0", "base_seed-1"]
+    status = {p["name"]: p["status"] for p in json.loads((out / "sweep.json").read_text("utf-8"))["points"]}
+    assert status == {"base_seed-0": "ok", "base_seed-1": "ok", "base_seed-2": "pending"}
     assert not (out / "summary.csv").exists()
     monkeypatch.setattr(toolkit.experiment, "run_experiment", real)
     fake_runs.clear()

@@ -56,12 +56,14 @@ def _check_method(method: str) -> None:
         raise ConfigError(f"align.method: expected one of {', '.join(ALIGN_METHODS)}, got {method!r}")
 
 
-def _as_matrix(X: Any, what: str) -> np.ndarray:
-    arr = np.asarray(X, dtype=np.float64)
+def _as_matrix(X: Any, what: str, dtype: type = np.float64) -> np.ndarray:
+    arr = np.asarray(X, dtype=dtype)
     if arr.ndim != 2 or arr.shape[0] == 0:
         raise ConfigError(f"{what}: expected a non-empty 2-D embedding matrix, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ConfigError(f"{what}: the embedding matrix holds NaN or infinite values")
+    # In row blocks: a whole-matrix isfinite would allocate n x dim booleans.
+    for start in range(0, arr.shape[0], 8192):
+        if not np.isfinite(arr[start:start + 8192]).all():
+            raise ConfigError(f"{what}: the embedding matrix holds NaN or infinite values")
     return arr
 
 
@@ -169,6 +171,18 @@ class LanguageAligner:
             any group of two or more rows.
         """
         self._validate()
+        if self.method == "none":
+            # Nothing to learn. Check the matrix in place (a float64 copy plus per-language
+            # statistics doubled peak memory at 100k segments for no use).
+            X = _as_matrix(X, "align.method=none", dtype=np.float32)
+            lang_arr = _as_langs(langs, X.shape[0], "align.method=none")
+            self.languages_ = sorted(set(lang_arr.tolist()))
+            self.mean_ = X.mean(axis=0, dtype=np.float64)
+            self.scale_ = np.ones(X.shape[1])
+            self.lang_means_, self.lang_scales_ = {}, {}
+            self.components_ = np.zeros((0, X.shape[1]))
+            self.info_ = {"method": "none", "languages": len(self.languages_), "normalize": bool(self.normalize)}
+            return self
         X = _as_matrix(X, f"align.method={self.method}")
         n, dim = X.shape
         lang_arr = _as_langs(langs, n, f"align.method={self.method}")
@@ -262,7 +276,7 @@ class LanguageAligner:
         """
         if not hasattr(self, "info_"):
             raise ConfigError("LanguageAligner.transform called before fit")
-        X = _as_matrix(X, f"align.method={self.method}")
+        X = _as_matrix(X, f"align.method={self.method}", dtype=np.float32 if self.method == "none" else np.float64)
         if X.shape[1] != self.mean_.shape[0]:
             raise ConfigError(f"align: fitted on {self.mean_.shape[0]}-d embeddings, got {X.shape[1]}-d")
         lang_arr = _as_langs(langs, X.shape[0], f"align.method={self.method}")

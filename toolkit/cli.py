@@ -16,7 +16,7 @@ from typing import Callable, Iterator, List, Optional
 import typer
 from rich.console import Console
 
-from toolkit.errors import ToolkitError
+from toolkit.errors import Interrupted, ToolkitError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Multilingual topic modelling: run experiment configs and read their reports.")
@@ -51,8 +51,8 @@ def _user_errors() -> Iterator[None]:
         for i, line in enumerate(str(exc).splitlines() or [type(exc).__name__]):
             print(("error: " if i == 0 else "       ") + line, file=sys.stderr)
         raise typer.Exit(2) from None
-    except KeyboardInterrupt:
-        print("interrupted: nothing was saved", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        print(str(exc) if isinstance(exc, Interrupted) else "interrupted: nothing was saved", file=sys.stderr)
         raise typer.Exit(130) from None
 
 
@@ -254,7 +254,8 @@ def runs_list(output_dir: Path = typer.Argument(Path("runs"), help="Folder holdi
 def cache_info_cmd(cache_dir: Optional[Path] = typer.Option(None, "--dir", help="Cache folder.")) -> None:
     """Show what the embedding cache holds."""
     with _user_errors():
-        from toolkit.embedding.cache import cache_info, default_cache_dir
+        from toolkit.embedding.cache import default_cache_dir
+        from toolkit.embedding.cache_admin import cache_info
 
         root = cache_dir or default_cache_dir()
         info = cache_info(root)
@@ -267,7 +268,8 @@ def cache_info_cmd(cache_dir: Optional[Path] = typer.Option(None, "--dir", help=
 def cache_clear_cmd(cache_dir: Optional[Path] = typer.Option(None, "--dir", help="Cache folder.")) -> None:
     """Delete everything in the embedding cache."""
     with _user_errors():
-        from toolkit.embedding.cache import clear_cache, default_cache_dir
+        from toolkit.embedding.cache import default_cache_dir
+        from toolkit.embedding.cache_admin import clear_cache
 
         root = cache_dir or default_cache_dir()
         freed = clear_cache(root)

@@ -26,6 +26,7 @@ __all__ = [
     "TopicModelError",
     "RunError",
     "CacheError",
+    "Interrupted",
 ]
 
 
@@ -59,3 +60,7 @@ class RunError(ToolkitError):
 
 class CacheError(ToolkitError):
     """The embedding cache cannot be used."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a long job that kept what it finished; the message says what and where."""

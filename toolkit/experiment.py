@@ -250,6 +250,7 @@ def _fit_on_all(embeddings: np.ndarray, corpus: Corpus, config: ExperimentConfig
                 aligner: LanguageAligner, timer: _Timer, progress: Progress, cache_stats: dict[str, Any]) -> TopicResult:
     """UMAP (cached), topics and the 2-D map on every segment: the default path."""
     from toolkit.topics import fit_topics, reduce_embeddings
+    from toolkit.topics.reduce import MAP_EPOCHS, REDUCE_METHOD
 
     seed = config.seed
     # Reductions are keyed by the exact matrix they reduce (after alignment), not by model and
@@ -260,7 +261,7 @@ def _fit_on_all(embeddings: np.ndarray, corpus: Corpus, config: ExperimentConfig
     with timer.stage("reduce"):
         progress("reduce", None)
         reduced = _cached_array(
-            config, "umap", {**emb_key, "umap": u.model_dump(), "seed": seed},
+            config, "umap", {**emb_key, "umap": u.model_dump(), "seed": seed, "method": REDUCE_METHOD},
             lambda: reduce_embeddings(embeddings, n_components=u.n_components, n_neighbors=u.n_neighbors,
                                       min_dist=u.min_dist, metric=u.metric, seed=seed),
             cache_stats)
@@ -272,9 +273,10 @@ def _fit_on_all(embeddings: np.ndarray, corpus: Corpus, config: ExperimentConfig
         with timer.stage("map"):
             progress("map", None)
             result.coords = _cached_array(
-                config, "map2d", {**emb_key, "n_neighbors": u.n_neighbors, "metric": u.metric, "seed": seed},
+                config, "map2d", {**emb_key, "n_neighbors": u.n_neighbors, "metric": u.metric, "seed": seed,
+                                  "method": REDUCE_METHOD, "n_epochs": MAP_EPOCHS},
                 lambda: reduce_embeddings(embeddings, n_components=2, n_neighbors=u.n_neighbors,
-                                          min_dist=0.1, metric=u.metric, seed=seed),
+                                          min_dist=0.1, metric=u.metric, seed=seed, n_epochs=MAP_EPOCHS),
                 cache_stats)
     return result
 
@@ -282,7 +284,7 @@ def _fit_on_all(embeddings: np.ndarray, corpus: Corpus, config: ExperimentConfig
 def _fit_on_sample(embeddings: np.ndarray, corpus: Corpus, config: ExperimentConfig, embedder: Embedder,
                    aligner: LanguageAligner, timer: _Timer, progress: Progress) -> tuple[TopicResult, np.ndarray]:
     """``topics.fit_sample``: fit on a sample, assign the rest in fixed chunks (local or Ray)."""
-    from toolkit.topics.reduce import reduce_embeddings
+    from toolkit.topics.reduce import MAP_EPOCHS, reduce_embeddings
     from toolkit.topics.sample import fit_topics_sampled, run_chunks_local, sample_indices
 
     runner = run_chunks_local
@@ -305,7 +307,8 @@ def _fit_on_sample(embeddings: np.ndarray, corpus: Corpus, config: ExperimentCon
                                         min(MAP_POINTS, sample.size), config.seed)]
             coords = np.full((len(corpus), 2), np.nan, dtype=np.float32)
             coords[sub] = reduce_embeddings(embeddings[sub], n_components=2, n_neighbors=u.n_neighbors,
-                                            min_dist=0.1, metric=u.metric, seed=config.seed)
+                                            min_dist=0.1, metric=u.metric, seed=config.seed,
+                                            n_epochs=MAP_EPOCHS)
             result.coords = coords
             result.details["fit_sample"]["map_points"] = int(sub.size)
     return result, sample

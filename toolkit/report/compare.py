@@ -2,7 +2,7 @@
 
 Topics are matched by their members: over the segment ids both runs share, the Jaccard
 overlap of every topic pair is computed and a one-to-one mapping that maximises the total
-overlap is found with :func:`scipy.optimize.linear_sum_assignment`. Outliers (``-1``) are never
+overlap is found (:func:`toolkit.evaluate.stability.match_topics`, Hungarian algorithm). Outliers (``-1``) are never
 matched but count as one more cluster in the adjusted Rand index.
 """
 
@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linear_sum_assignment
 
 from toolkit.errors import RunError
 from toolkit.report.build import write_text_atomic
@@ -148,30 +147,23 @@ def compare_runs(run_a: str | Path | ReportData, run_b: str | Path | ReportData)
 
         ari = float(adjusted_rand_score(ta.to_numpy(), tb.to_numpy()))
 
-    keep = (ta != -1) | (tb != -1)
-    table = pd.crosstab(ta[keep], tb[keep]) if keep.any() else pd.DataFrame()
-    topics_a = sorted(int(t) for t in table.index if t != -1)
-    topics_b = sorted(int(t) for t in table.columns if t != -1)
+    from toolkit.evaluate.stability import jaccard_matrix, match_topics
+
+    va, vb = ta.to_numpy(), tb.to_numpy()
+    if len(va):
+        ids_a, ids_b, jaccard = jaccard_matrix(va, vb)
+    else:  # no shared segment: nothing to match
+        ids_a, ids_b, jaccard = [], [], np.zeros((0, 0))
+    topics_a, topics_b = [int(t) for t in ids_a], [int(t) for t in ids_b]
     size_a = {int(k): int(v) for k, v in ta.value_counts().items()}
     size_b = {int(k): int(v) for k, v in tb.value_counts().items()}
-    inter = (table.reindex(index=topics_a, columns=topics_b, fill_value=0).to_numpy(dtype=float)
-             if topics_a and topics_b else np.zeros((len(topics_a), len(topics_b))))
-    union = (np.array([size_a[t] for t in topics_a], dtype=float)[:, None]
-             + np.array([size_b[t] for t in topics_b], dtype=float)[None, :] - inter)
-    jaccard = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
-
     matches: list[TopicMatch] = []
     used_a, used_b = set(), set()
-    if jaccard.size:
-        rows, cols = linear_sum_assignment(jaccard, maximize=True)
-        for i, j in zip(rows, cols):
-            if jaccard[i, j] <= 0:
-                continue
-            a, b = topics_a[i], topics_b[j]
-            used_a.add(a)
-            used_b.add(b)
-            matches.append(TopicMatch(a, b, _name(da, a), _name(db, b), size_a[a], size_b[b],
-                                      int(inter[i, j]), float(jaccard[i, j])))
+    for a, b, jac in (match_topics(va, vb) if len(va) else []):
+        used_a.add(a)
+        used_b.add(b)
+        matches.append(TopicMatch(a, b, _name(da, a), _name(db, b), size_a[a], size_b[b],
+                                  int(np.sum((va == a) & (vb == b))), jac))
     matches.sort(key=lambda m: (-m.jaccard, m.topic_a))
     matches += [TopicMatch(a, None, _name(da, a), "", size_a[a], 0, 0, 0.0)
                 for a in topics_a if a not in used_a]

@@ -351,6 +351,8 @@ def _load_similarity(topics_json: dict[str, Any], path: Path) -> tuple[list[int]
     except (KeyError, TypeError, ValueError) as exc:
         raise RunError(f"{path}: 'similarity' must be {{'topics': [ids], 'matrix': [[...]]}} "
                        f"({exc})") from exc
+    if not ids and matrix.size == 0:  # a run without topics: JSON keeps no shape for [] x []
+        return [], None
     if matrix.shape != (len(ids), len(ids)):
         raise RunError(f"{path}: similarity matrix has shape {matrix.shape} but lists "
                        f"{len(ids)} topics; it must be square with one row per topic")

@@ -136,12 +136,15 @@ def map_figure(data: ReportData, max_points: int = 20000, seed: int = 0) -> Figu
         frame = frame.iloc[np.sort(rng.choice(total, size=max_points, replace=False))]
     shown = len(frame)
     names = {t.topic: t.name for t in data.topics}
-    hover = [
+    heads = [
         f"<b>{plotly_text(truncate(sid, 40))}</b> · {plotly_text(lang)} · "
-        f"{plotly_text(truncate(f'{tid}: ' + names.get(tid, ''), 50))}<br>{plotly_hover(text)}"
-        for sid, lang, tid, text in zip(frame["id"], frame["lang"], frame["topic"], frame["text"])
+        f"{plotly_text(truncate(f'{tid}: ' + names.get(tid, ''), 50))}"
+        for sid, lang, tid in zip(frame["id"], frame["lang"], frame["topic"])
     ]
-    hover_arr = np.asarray(hover, dtype=object)
+    hover_arr = np.asarray([f"{h}<br>{plotly_hover(text)}" for h, text in zip(heads, frame["text"])], dtype=object)
+    # The language view repeats every point; its hover omits the text, which would otherwise
+    # be stored twice and double the report's size (20 MB at 100k segments).
+    head_arr = np.asarray(heads, dtype=object)
     xs = frame["x"].round(3).to_numpy()
     ys = frame["y"].round(3).to_numpy()
     scatter = go.Scattergl if shown > WEBGL_THRESHOLD else go.Scatter
@@ -163,7 +166,7 @@ def map_figure(data: ReportData, max_points: int = 20000, seed: int = 0) -> Figu
         mask = (frame["lang"] == lang).to_numpy()
         traces.append(scatter(
             x=xs[mask].tolist(), y=ys[mask].tolist(), mode="markers", name=plotly_text(lang),
-            hovertext=hover_arr[mask].tolist(), hoverinfo="text", visible=False,
+            hovertext=head_arr[mask].tolist(), hoverinfo="text", visible=False,
             marker=dict(color=lcolors.get(lang, "#444"), size=6, opacity=0.75)))
         by_topic.append(False)
         by_lang.append(True)

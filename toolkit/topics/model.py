@@ -16,6 +16,8 @@ similarity, all computed from the final topics.
 
 from __future__ import annotations
 
+import functools
+
 import logging
 from typing import Any, Callable, Sequence
 
@@ -164,7 +166,7 @@ def fit_topics(embeddings: np.ndarray, reduced: np.ndarray, texts: Sequence[str]
         topic_label,
     )
     from toolkit.topics.outliers import merge_topics, reassign_outliers
-    from toolkit.topics.vectorizer import MultilingualTokenizer, whitespace_vectorizer
+    from toolkit.topics.vectorizer import whitespace_vectorizer
 
     n = len(texts)
     if not (embeddings.shape[0] == reduced.shape[0] == n == len(langs)):
@@ -176,7 +178,7 @@ def fit_topics(embeddings: np.ndarray, reduced: np.ndarray, texts: Sequence[str]
     if names and embedder is None:
         raise ConfigError("themes.names is set but no embedder was given to embed the theme names; "
                           "pass embedder= (run_experiment does) or remove themes.names")
-    tokenizer = MultilingualTokenizer(lemmatize=tcfg.lemmatize, extra_stopwords=tcfg.stopwords)
+    tokenizer = _tokenizer(tcfg.lemmatize, tuple(tcfg.stopwords))
     tokens = tokenizer.tokenize_many(list(texts), list(langs))
     docs = [" ".join(t) for t in tokens]
     if not any(docs):
@@ -230,6 +232,15 @@ def fit_topics(embeddings: np.ndarray, reduced: np.ndarray, texts: Sequence[str]
         representatives=reps, themes=themes, similarity_topics=sim_ids, similarity=sim, tokens=tokens,
         details=details, model=model,
     )
+
+
+@functools.lru_cache(maxsize=4)
+def _tokenizer(lemmatize: bool, stopwords: tuple[str, ...]) -> Any:
+    """One tokenizer per setting for the whole process: its word cache (lemmas, stopword
+    checks) then carries over between the runs of a sweep, which share their texts."""
+    from toolkit.topics.vectorizer import MultilingualTokenizer
+
+    return MultilingualTokenizer(lemmatize=lemmatize, extra_stopwords=list(stopwords))
 
 
 def _clustering_details(config, clusterer) -> dict[str, Any]:
