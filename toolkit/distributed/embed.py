@@ -34,6 +34,18 @@ def actor_threads(config: Any) -> int:
     return int(config.embedding.threads or 1)
 
 
+def _use_gpu_if_assigned(embedder: Any) -> None:
+    """Move a sentence-transformers model to the GPU Ray gave this actor (USE is numpy-only)."""
+    import ray
+
+    if not ray.get_gpu_ids() or getattr(embedder, "device", None) is None:
+        return
+    embedder.device = "cuda"
+    model = getattr(embedder, "_st", None)
+    if model is not None:
+        embedder._st = model.to("cuda")
+
+
 class _EmbedActor:
     """Ray Data actor: loads the model once, embeds chunks into the shared cache."""
 
@@ -45,6 +57,7 @@ class _EmbedActor:
         from toolkit.embedding.cache import EmbeddingCache
 
         self.embedder = get_embedder(model, allow_download=allow_download, threads=threads)
+        _use_gpu_if_assigned(self.embedder)
         if self.embedder.model_key != model_key:
             raise EmbeddingError(f"a Ray worker has {self.embedder.model_key!r} but the driver has {model_key!r}: "
                                  "install the same package versions on every node")

@@ -66,7 +66,10 @@ class _CacheFiller:
         from toolkit.embedding import get_embedder
         from toolkit.embedding.cache import EmbeddingCache
 
+        from toolkit.distributed.embed import _use_gpu_if_assigned
+
         self.embedder = get_embedder(model, allow_download=allow_download, threads=threads)
+        _use_gpu_if_assigned(self.embedder)
         self.cache = EmbeddingCache(cache_dir)
         self.batch_size = batch_size
 
