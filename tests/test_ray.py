@@ -213,6 +213,7 @@ def test_ray_sweep_survives_a_killed_worker_and_resumes(in_repo, tmp_path, ray_l
     configs = [point_config(data, p) for p in points]
     folder = tmp_path / "sw"
     folder.mkdir()
+    (folder / "sweep.json").write_text("{}", encoding="utf-8")  # run_sweep marks its folder first
     real = ray_sweep._run_point_task
 
     def dies_once(point, config, target):
