@@ -18,6 +18,16 @@ Prints a table and writes ``experiments/results/scale.json``.
 
     python experiments/scale.py                          # 10k and 100k (100k takes long)
     python experiments/scale.py --sizes 2000 --threads 1 # a quick check
+
+With ``--backend ray`` the run uses ``execution.backend=ray`` (a private local Ray instance,
+``--workers`` actors) and ``topics.fit_sample`` (``--fit-sample``, default 10% of the corpus):
+UMAP and the clustering are fitted on the sample and the rest is assigned in chunks by Ray
+actors. Ray's workers are separate processes, so memory is then *sampled*: every
+``--interval`` seconds a thread sums the RSS, and the PSS (shared pages such as Ray's object
+store split between the processes that map them), of the driver and all its descendants
+(read from ``/proc``), and keeps the peak per stage. Results go to ``scale_ray.json``.
+
+    python experiments/scale.py --backend ray --sizes 10000 100000 --threads 1 --workers 2
 """
 
 from __future__ import annotations
@@ -43,7 +53,9 @@ ROOT = HERE.parent
 SIB = HERE / "data" / "sib200" / "ru_de_zh.jsonl"
 BASE_CONFIG = ROOT / "configs" / "sib200.yaml"
 LIMIT_GB = 8.0
-STAGES = ("load_model", "corpus", "embed", "align", "reduce", "topics", "map", "evaluate", "write", "report")
+STAGES = ("load_model", "corpus", "embed", "align", "reduce", "topics", "assign", "keywords", "map", "evaluate",
+          "write", "report")
+RAY_LIMIT_GB = 12.0
 
 
 # ------------------------------------------------------------------------ building corpora
@@ -162,24 +174,135 @@ def instrument(meter: Meter) -> None:
     toolkit.report.write_report = meter.wrap(toolkit.report.write_report, "report")
 
 
+class TreeMeter:
+    """Sampled peak memory of this process and all its descendants (Ray's workers), per stage.
+
+    A thread reads ``/proc`` every ``interval`` seconds: the sum of VmRSS (shared pages counted
+    once per process that maps them, an upper bound) and the sum of Pss from smaps_rollup
+    (shared pages split between their users, the honest total). The current stage is set by
+    wrapping ``toolkit.experiment._Timer.stage``.
+    """
+
+    def __init__(self, interval: float = 0.5) -> None:
+        import threading
+
+        self.interval = interval
+        self.stage = "setup"
+        self.stages: dict[str, dict[str, float]] = {}
+        self.peak = {"rss_mb": 0.0, "pss_mb": 0.0, "processes": 0}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def _tree(root: int) -> list[int]:
+        children: dict[int, list[int]] = defaultdict(list)
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children[ppid].append(int(entry))
+        out, todo = [], [root]
+        while todo:
+            pid = todo.pop()
+            out.append(pid)
+            todo.extend(children.get(pid, ()))
+        return out
+
+    @staticmethod
+    def _kb(path: str, field: str) -> int:
+        try:
+            with open(path, encoding="ascii", errors="replace") as fh:
+                for line in fh:
+                    if line.startswith(field + ":"):
+                        return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
+
+    def sample(self) -> tuple[float, float, int]:
+        pids = self._tree(os.getpid())
+        rss = sum(self._kb(f"/proc/{p}/status", "VmRSS") for p in pids) / 1024
+        pss = sum(self._kb(f"/proc/{p}/smaps_rollup", "Pss") for p in pids) / 1024
+        return rss, pss, len(pids)
+
+    def _record(self) -> None:
+        rss, pss, n = self.sample()
+        rec = self.stages.setdefault(self.stage, {"peak_rss_mb": 0.0, "peak_pss_mb": 0.0, "max_processes": 0})
+        rec["peak_rss_mb"] = round(max(rec["peak_rss_mb"], rss), 1)
+        rec["peak_pss_mb"] = round(max(rec["peak_pss_mb"], pss), 1)
+        rec["max_processes"] = max(rec["max_processes"], n)
+        self.peak = {"rss_mb": round(max(self.peak["rss_mb"], rss), 1),
+                     "pss_mb": round(max(self.peak["pss_mb"], pss), 1),
+                     "processes": max(self.peak["processes"], n)}
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._record()
+
+    def start(self) -> None:
+        import contextlib
+
+        import toolkit.experiment
+
+        original = toolkit.experiment._Timer.stage
+        meter = self
+
+        @contextlib.contextmanager
+        def stage(timer, name):
+            meter._record()
+            meter.stage = name
+            try:
+                with original(timer, name):
+                    yield
+            finally:
+                meter._record()
+                meter.stage = "between"
+
+        toolkit.experiment._Timer.stage = stage
+        self._thread.start()
+
+    def finish(self) -> dict[str, Any]:
+        self._stop.set()
+        self._thread.join()
+        self._record()
+        return {"stages": self.stages, "peak_rss_mb": self.peak["rss_mb"], "peak_pss_mb": self.peak["pss_mb"],
+                "peak_mb": self.peak["rss_mb"], "max_processes": self.peak["processes"],
+                "interval_s": self.interval}
+
+
 # ------------------------------------------------------------------------------ one size
 
 
-def worker(corpus: Path, result: Path, threads: int | None, cache: Path) -> int:
+def worker(corpus: Path, result: Path, threads: int | None, cache: Path, ray_opts: dict[str, Any] | None = None) -> int:
     """Run the pipeline once on ``corpus`` (in this fresh process) and write the measurements."""
     os.environ["TOPICBRIDGE_CACHE"] = str(cache)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     t0 = time.perf_counter()
-    meter = Meter()
+    meter: Any
+    if ray_opts:
+        meter = TreeMeter(ray_opts["interval"])
+        meter.start()
+    else:
+        meter = Meter()
     import toolkit.experiment  # noqa: F401  (imports count as set-up, not as a stage)
     from toolkit.config import load_config
 
-    instrument(meter)
+    if not ray_opts:
+        instrument(meter)
     import_seconds = time.perf_counter() - t0
     overrides = [f"corpus.path={corpus}", "corpus.format=jsonl", "corpus.unit=document",
                  f"name=scale-{corpus.stem}", f"output.dir={corpus.parent}"]
     if threads:
         overrides.append(f"embedding.threads={threads}")
+    if ray_opts:
+        overrides += ["execution.backend=ray", f"topics.fit_sample={ray_opts['fit_sample']}"]
+        if ray_opts.get("workers"):
+            overrides.append(f"execution.workers={ray_opts['workers']}")
     config = load_config(BASE_CONFIG, overrides)
     run_dir = corpus.parent / f"run-{corpus.stem}"
     from toolkit.experiment import run_experiment
@@ -200,6 +323,8 @@ def worker(corpus: Path, result: Path, threads: int | None, cache: Path) -> int:
         "memory": mem,
         "manifest_timings": outcome.manifest["timings"],
         "cache": outcome.manifest["cache"],
+        "fit_sample": outcome.manifest["topics"].get("fit_sample"),
+        "execution": outcome.manifest.get("execution"),
         "n_topics": m.get("n_topics"), "outlier_share": m.get("outlier_share"), "nmi": m.get("nmi"),
         "nmi_language": m.get("nmi_language"),
         "report_html_mb": round(html.stat().st_size / 1e6, 2),
@@ -246,6 +371,30 @@ def table(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def ray_table(results: list[dict[str, Any]]) -> str:
+    """Time and sampled process-tree memory per stage (Ray backend)."""
+    header = ["stage"]
+    for r in results:
+        size = f"{r['segments'] / 1000:g}k"
+        header += [f"{size} s", f"{size} peak RSS MB", f"{size} peak PSS MB"]
+    rows = []
+    for stage in ("setup",) + STAGES:
+        row = [stage]
+        for r in results:
+            rec = r["memory"]["stages"].get(stage, {})
+            row += [_fmt_s(r["manifest_timings"].get(stage)) if stage != "setup" else _fmt_s(r["import_seconds"]),
+                    f"{rec['peak_rss_mb']:.0f}" if rec else "–", f"{rec['peak_pss_mb']:.0f}" if rec else "–"]
+        if any(c != "–" for c in row[1:]):
+            rows.append(row)
+    total = ["end to end"]
+    for r in results:
+        total += [_fmt_s(r["run_seconds"]), f"{r['memory']['peak_rss_mb']:.0f}", f"{r['memory']['peak_pss_mb']:.0f}"]
+    rows.append(total)
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
@@ -254,11 +403,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=None,
                         help="keep corpora, runs and caches here (default: a temporary folder, removed)")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "scale.json")
+    parser.add_argument("--backend", choices=("local", "ray"), default="local")
+    parser.add_argument("--fit-sample", default="0.1", help="topics.fit_sample with --backend ray (count or fraction)")
+    parser.add_argument("--workers", type=int, default=None, help="execution.workers with --backend ray")
+    parser.add_argument("--interval", type=float, default=0.5, help="memory sampling period (s), --backend ray")
+    parser.add_argument("--reuse-corpus", action="store_true", help="keep a corpus already built in --workdir")
+    parser.add_argument("--warm-cache", action="store_true",
+                        help="keep the size's cache in --workdir (embeddings served from it; embed time not measured)")
     parser.add_argument("--worker", nargs=3, metavar=("CORPUS", "RESULT", "CACHE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    ray_opts = None
+    if args.backend == "ray":
+        ray_opts = {"fit_sample": args.fit_sample, "workers": args.workers, "interval": args.interval}
+        if args.out == HERE / "results" / "scale.json":
+            args.out = HERE / "results" / "scale_ray.json"
     if args.worker:
         corpus, result, cache = (Path(p) for p in args.worker)
-        return worker(corpus, result, args.threads, cache)
+        return worker(corpus, result, args.threads, cache, ray_opts)
 
     os.chdir(ROOT)
     work = args.workdir or Path(tempfile.mkdtemp(prefix="tb-scale-"))
@@ -268,15 +429,23 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for n in sorted(args.sizes):
             corpus = work / f"n{n}.jsonl"
-            built[n] = build_corpus(n, corpus, seed=n)
+            if args.reuse_corpus and corpus.is_file():
+                built[n] = {"segments": n, "mb": round(corpus.stat().st_size / 1e6, 1), "seconds": 0.0, "reused": True}
+            else:
+                built[n] = build_corpus(n, corpus, seed=n)
             print(f"{n} segments: corpus built in {built[n]['seconds']} s ({built[n]['mb']} MB); running ...",
                   file=sys.stderr, flush=True)
             cache = work / f"cache-{n}"
-            shutil.rmtree(cache, ignore_errors=True)  # cold and private for every size
+            if not args.warm_cache:
+                shutil.rmtree(cache, ignore_errors=True)  # cold and private for every size
             result = work / f"result-{n}.json"
             cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", str(corpus), str(result), str(cache)]
             if args.threads:
                 cmd += ["--threads", str(args.threads)]
+            if ray_opts:
+                cmd += ["--backend", "ray", "--fit-sample", str(args.fit_sample), "--interval", str(args.interval)]
+                if args.workers:
+                    cmd += ["--workers", str(args.workers)]
             start = time.perf_counter()
             proc = subprocess.run(cmd, check=False)
             wall = time.perf_counter() - start
@@ -292,7 +461,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
 
-    text = table(results)
+    text = ray_table(results) if ray_opts else table(results)
     print(text)
     growth = {}
     if len(results) >= 2:
@@ -307,17 +476,20 @@ def main(argv: list[str] | None = None) -> int:
         "experiment": "scale",
         "command": "python experiments/scale.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         "config": "configs/sib200.yaml (corpus.unit=document)",
-        "memory_method": "peak RSS per stage: /proc/self/status VmHWM read and reset (clear_refs=5) at "
-                         "each stage boundary",
+        "memory_method": ("sampled every %gs: sum of VmRSS and of Pss (smaps_rollup) over the driver and all "
+                          "its descendants (Ray's raylet, GCS and workers), peak per stage" % args.interval) if ray_opts
+        else "peak RSS per stage: /proc/self/status VmHWM read and reset (clear_refs=5) at each stage boundary",
+        "backend": args.backend,
+        "ray": ray_opts,
         "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
                     "loadavg_before": [round(x, 2) for x in load_before],
                     "loadavg_after": [round(x, 2) for x in os.getloadavg()]},
         "embedding_threads": args.threads,
-        "limit_gb": LIMIT_GB,
+        "limit_gb": RAY_LIMIT_GB if ray_opts else LIMIT_GB,
         "results": results,
         "growth": growth,
-        "checks": {f"{r['segments']}_peak_under_{LIMIT_GB:g}_gb": r["memory"]["peak_mb"] / 1024 < LIMIT_GB
-                   for r in results},
+        "checks": {f"{r['segments']}_peak_under_{RAY_LIMIT_GB if ray_opts else LIMIT_GB:g}_gb":
+                   r["memory"]["peak_mb"] / 1024 < (RAY_LIMIT_GB if ray_opts else LIMIT_GB) for r in results},
         "table_markdown": text,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -114,8 +114,43 @@ def test_format_detection(tmp_path):
     assert detect_format(tmp_path / "x.JSONL") == "jsonl"
     assert detect_format(tmp_path / "x.tsv") == "csv"
     assert detect_format(tmp_path / "x.csv", "jsonl") == "jsonl"
+    assert detect_format(tmp_path / "x.parquet") == "parquet"
     with pytest.raises(CorpusError, match="set corpus.format"):
-        detect_format(tmp_path / "x.parquet")
+        detect_format(tmp_path / "x.xlsx")
+
+
+def test_parquet_reads_like_jsonl(tmp_path):
+    pa = pytest.importorskip("pyarrow", reason="pyarrow is not installed (pip install pyarrow)")
+    import json
+
+    import pyarrow.parquet as pq
+
+    rows = [{"id": "a", "text": "Erster Text.", "lang": "de", "date": "2024-01-02", "label": "x", "group": "g1",
+             "source_url": "u1"},
+            {"id": "b", "text": "第二个文本。", "lang": "zh", "date": None, "label": None, "group": "g1",
+             "source_url": "u2"}]
+    (tmp_path / "c.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                                      encoding="utf-8")
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "c.parquet")
+    from_jsonl = read_documents(tmp_path / "c.jsonl")
+    from_parquet = read_documents(tmp_path / "c.parquet")
+    assert [(d.id, d.text, d.lang, d.date, d.label, d.group, d.meta) for d in from_parquet] == \
+        [(d.id, d.text, d.lang, d.date, d.label, d.group, d.meta) for d in from_jsonl]
+
+
+def test_parquet_errors(tmp_path):
+    pa = pytest.importorskip("pyarrow", reason="pyarrow is not installed (pip install pyarrow)")
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.Table.from_pylist([{"body": "x"}]), tmp_path / "no_text.parquet")
+    with pytest.raises(CorpusError, match="no column 'text'"):
+        read_documents(tmp_path / "no_text.parquet")
+    (tmp_path / "bad.parquet").write_text("not parquet", encoding="utf-8")
+    with pytest.raises(CorpusError, match="not a readable Parquet file"):
+        read_documents(tmp_path / "bad.parquet")
+    pq.write_table(pa.Table.from_pylist([{"id": "a", "text": "x"}, {"id": "a", "text": "y"}]), tmp_path / "dup.parquet")
+    with pytest.raises(CorpusError, match="duplicate id 'a'"):
+        read_documents(tmp_path / "dup.parquet")
 
 
 def test_declared_format_mismatch(tmp_path):

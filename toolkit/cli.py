@@ -121,18 +121,41 @@ def run(config: Path = typer.Argument(..., help="Experiment config (YAML)."),
 def sweep(config: Path = typer.Argument(..., help="Config with a 'sweep:' section (grid and seeds)."),
           set_: Optional[List[str]] = typer.Option(None, "--set", help="Override a key: key.path=value (repeatable)."),
           out: Optional[Path] = typer.Option(None, "--out", help="Sweep folder; rerun with the same folder to resume."),
+          backend: Optional[str] = typer.Option(
+              None, "--backend", help="local or ray (one Ray task per point); default: execution.backend."),
           ) -> None:
     """Run every point of a sweep (grid x seeds) and write a summary table."""
     with _user_errors():
         from toolkit.sweep import run_sweep
 
         with _progress_bars() as hook:
-            outcome = run_sweep(config, set_ or [], out=out, progress=hook)
+            outcome = run_sweep(config, set_ or [], out=out, progress=hook, backend=backend)
         failed = [p for p in outcome.points if getattr(p, "status", "ok") == "failed"]
         print(f"sweep written to {outcome.path}  ({len(outcome.points)} points, {len(failed)} failed)")
         print(f"summary: {outcome.summary_md}")
         if failed:
             raise typer.Exit(1)
+
+
+@app.command()
+def embed(config: Path = typer.Argument(..., help="Experiment config; its corpus must be JSONL or Parquet."),
+          set_: Optional[List[str]] = typer.Option(None, "--set", help="Override a key: key.path=value (repeatable)."),
+          ) -> None:
+    """Fill the embedding cache from the corpus files on Ray, without loading the corpus here."""
+    with _user_errors():
+        from toolkit.config import load_config
+        from toolkit.distributed.runtime import require_ray
+
+        cfg = load_config(config, set_ or [])
+        if not cfg.embedding.allow_download:
+            _set_offline_default()
+        require_ray()
+        from toolkit.distributed.stream import embed_files_ray
+
+        with _progress_bars() as hook:
+            stats = embed_files_ray(cfg, hook)
+        print(f"embedded {stats['segments']} segments ({stats['computed']} new) with {stats['workers']} "
+              f"Ray workers into {stats['cache']}")
 
 
 @app.command()

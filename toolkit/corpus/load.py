@@ -1,4 +1,4 @@
-"""Read corpus files (a folder of .txt, JSONL, CSV/TSV) into raw documents.
+"""Read corpus files (a folder of .txt, JSONL, CSV/TSV, Parquet) into raw documents.
 
 Reading is all this module does; cleaning, language identification and segmentation happen in
 :mod:`toolkit.corpus.prepare`.
@@ -55,8 +55,11 @@ def detect_format(path: Path, declared: str = "auto") -> str:
         return "csv"
     if suffix == ".txt":
         return "txt"
+    if suffix in {".parquet", ".pq"}:
+        return "parquet"
     raise CorpusError(
-        f"{path}: cannot tell the corpus format from the name; set corpus.format to txt, jsonl or csv"
+        f"{path}: cannot tell the corpus format from the name; set corpus.format to txt, jsonl, csv "
+        "or parquet"
     )
 
 
@@ -127,6 +130,43 @@ def _jsonl_documents(path: Path) -> Iterator[Document]:
             )
 
 
+def _parquet_documents(path: Path) -> Iterator[Document]:
+    """Documents from a Parquet file with the JSONL columns, read one row batch at a time."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise CorpusError(f"{path}: corpus.format parquet needs pyarrow: pip install pyarrow "
+                          "(or pip install \"topicbridge[ray]\", which includes it)") from None
+    try:
+        handle = pq.ParquetFile(path)
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a bad file
+        raise CorpusError(f"{path}: not a readable Parquet file ({exc})") from None
+    names = set(handle.schema_arrow.names)
+    if "text" not in names:
+        raise CorpusError(f"{path}: no column 'text' (columns: {', '.join(sorted(names)) or 'none'})")
+    wanted = [c for c in ("id", "text", "lang", "date", "label", "group") if c in names]
+    extra = sorted(names - _KNOWN_JSONL_KEYS)
+    seen: set[str] = set()
+    rowno = 0
+    for batch in handle.iter_batches(batch_size=65536, columns=wanted + extra):
+        for record in batch.to_pylist():
+            rowno += 1
+            where = f"{path}:row {rowno}"
+            if not isinstance(record.get("text"), str):
+                raise CorpusError(f"{where}: 'text' is missing or not a string")
+            doc_id = _clean_str(record.get("id")) or str(rowno)
+            if doc_id in seen:
+                raise CorpusError(f"{where}: duplicate id {doc_id!r}; ids must be unique")
+            seen.add(doc_id)
+            lang = _clean_str(record.get("lang"))
+            yield Document(
+                id=doc_id, text=record["text"], lang=lang.lower() if lang else None,
+                lang_given=lang is not None, date=parse_date(record.get("date"), where),
+                label=_clean_str(record.get("label")), group=_clean_str(record.get("group")),
+                source=str(path), meta={k: record[k] for k in extra},
+            )
+
+
 def _csv_documents(path: Path, columns: dict[str, str | None]) -> Iterator[Document]:
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
     try:
@@ -173,8 +213,8 @@ def read_documents(path: str | Path, fmt: str = "auto", *, limit: int | None = N
     Parameters
     ----------
     path : str or Path
-        A folder of ``.txt`` files, a ``.jsonl`` file or a ``.csv``/``.tsv`` file.
-    fmt : {"auto", "txt", "jsonl", "csv"}
+        A folder of ``.txt`` files, a ``.jsonl``, ``.csv``/``.tsv`` or ``.parquet`` file.
+    fmt : {"auto", "txt", "jsonl", "csv", "parquet"}
         The format; ``auto`` decides from the path.
     limit : int, optional
         Read only the first ``limit`` documents.
@@ -193,6 +233,10 @@ def read_documents(path: str | Path, fmt: str = "auto", *, limit: int | None = N
     kind = detect_format(path, fmt)
     if kind == "txt":
         docs: Iterator[Document] = _txt_documents(path)
+    elif kind == "parquet":
+        if path.is_dir():
+            raise CorpusError(f"{path}: corpus.format is parquet but the path is a folder")
+        docs = _parquet_documents(path)
     elif kind == "jsonl":
         if path.is_dir():
             raise CorpusError(f"{path}: corpus.format is jsonl but the path is a folder")

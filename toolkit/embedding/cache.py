@@ -63,6 +63,10 @@ logger = logging.getLogger(__name__)
 
 _SHARD_NAME = re.compile(r"^shard-[0-9a-f]{32}$")
 
+#: Rows per shard (and per ``compute`` call) when ``shard_rows`` is not given. The embedder
+#: batches within a shard, so this also fixes which texts share a batch.
+DEFAULT_SHARD_ROWS = 4096
+
 
 def text_hash(text: str) -> str:
     """SHA-256 (hex) of a text encoded as UTF-8, the cache key of its embedding."""
@@ -154,8 +158,9 @@ class EmbeddingCache:
     root : str or pathlib.Path
         Cache root, usually :func:`default_cache_dir` or the config key ``cache.dir``.
         Nothing is created until the first embedding is stored.
-    shard_rows : int, default=4096
-        Most rows passed to ``compute`` in one call and stored in one shard.
+    shard_rows : int, optional
+        Most rows passed to ``compute`` in one call and stored in one shard (default
+        :data:`DEFAULT_SHARD_ROWS`).
 
     Examples
     --------
@@ -163,7 +168,9 @@ class EmbeddingCache:
     >>> X, stats = cache.get_or_compute("use-multilingual@3", texts, embed)  # doctest: +SKIP
     """
 
-    def __init__(self, root: str | Path, *, shard_rows: int = 4096) -> None:
+    def __init__(self, root: str | Path, *, shard_rows: int | None = None) -> None:
+        if shard_rows is None:
+            shard_rows = DEFAULT_SHARD_ROWS
         if isinstance(shard_rows, bool) or not isinstance(shard_rows, int) or shard_rows < 1:
             raise CacheError(f"shard_rows must be a positive integer, got {shard_rows!r}")
         self.root = Path(root).expanduser()
@@ -258,6 +265,23 @@ class EmbeddingCache:
             slot = np.full(len(shards) + 1, -1, dtype=np.int64)
             slot[used] = np.arange(len(used))
             return slot[where[:, 0]], where[:, 1], arrays, dim
+
+    def missing(self, model_key: str, texts: Sequence[str]) -> list[str]:
+        """Distinct texts of ``texts`` not cached for ``model_key``, in order of first appearance.
+
+        These are exactly the texts :meth:`get_or_compute` would pass to ``compute``, in the
+        same order, so a caller can compute them elsewhere (e.g. on Ray workers) in the same
+        ``shard_rows`` chunks and get the same vectors.
+        """
+        hashes = [text_hash(t) for t in texts]
+        source, _, _, _ = self._read_cached(model_key, hashes)
+        seen: set[str] = set()
+        out: list[str] = []
+        for pos in np.flatnonzero(source < 0):
+            if hashes[pos] not in seen:
+                seen.add(hashes[pos])
+                out.append(texts[pos])
+        return out
 
     # -- the public entry point ----------------------------------------------------------
 

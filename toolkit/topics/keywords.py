@@ -30,6 +30,7 @@ from toolkit.topics.vectorizer import whitespace_vectorizer
 
 __all__ = [
     "topic_keywords",
+    "keywords_from_counts",
     "representative_indices",
     "rerank_keywords",
     "topic_label",
@@ -99,8 +100,6 @@ def _ctfidf(class_docs: list[str], top_n: int) -> list[Keywords]:
     transformer truncates the average class length to an integer, so empty classes could
     pull it to zero and zero every weight.
     """
-    from bertopic.vectorizers import ClassTfidfTransformer
-
     filled = [i for i, doc in enumerate(class_docs) if doc.strip()]
     result: list[Keywords] = [[] for _ in class_docs]
     if not filled:
@@ -108,6 +107,15 @@ def _ctfidf(class_docs: list[str], top_n: int) -> list[Keywords]:
     vectorizer = whitespace_vectorizer()
     counts = vectorizer.fit_transform([class_docs[i] for i in filled])
     terms = vectorizer.get_feature_names_out()
+    for i, words in zip(filled, _ctfidf_weights(counts, terms, top_n)):
+        result[i] = words
+    return result
+
+
+def _ctfidf_weights(counts: sp.csr_matrix, terms: np.ndarray, top_n: int) -> list[Keywords]:
+    """Top c-TF-IDF terms of every row of a (classes x terms) count matrix (no empty rows)."""
+    from bertopic.vectorizers import ClassTfidfTransformer
+
     if counts.shape[1] == 1:
         # one-word vocabulary: the transformer's squeeze breaks on it; every class that has
         # the word weighs it log(avg / df + 1) after l1 normalisation, i.e. that idf alone
@@ -116,9 +124,67 @@ def _ctfidf(class_docs: list[str], top_n: int) -> list[Keywords]:
         weights = sp.csr_matrix((counts > 0).astype(np.float64) * np.log(avg / df + 1.0))
     else:
         weights = sp.csr_matrix(ClassTfidfTransformer().fit_transform(counts))
-    for row, i in enumerate(filled):
-        result[i] = _top_terms(weights[row], terms, top_n)
+    return [_top_terms(weights[row], terms, top_n) for row in range(counts.shape[0])]
+
+
+def _ctfidf_counters(classes: list[Mapping[str, int]], top_n: int) -> list[Keywords]:
+    """:func:`_ctfidf` from per-class term counts instead of class documents (same result)."""
+    filled = [i for i, c in enumerate(classes) if any(v > 0 for v in c.values())]
+    result: list[Keywords] = [[] for _ in classes]
+    if not filled:
+        return result
+    terms = np.asarray(sorted({w for i in filled for w, v in classes[i].items() if v > 0}), dtype=object)
+    column = {w: j for j, w in enumerate(terms)}
+    rows, cols, vals = [], [], []
+    for r, i in enumerate(filled):
+        for w, v in classes[i].items():
+            if v > 0:
+                rows.append(r)
+                cols.append(column[w])
+                vals.append(v)
+    counts = sp.csr_matrix((np.asarray(vals, dtype=np.int64), (rows, cols)), shape=(len(filled), len(terms)))
+    counts.sort_indices()
+    for i, words in zip(filled, _ctfidf_weights(counts, terms, top_n)):
+        result[i] = words
     return result
+
+
+def keywords_from_counts(
+    counts: Mapping[tuple[int, str], Mapping[str, int]],
+    sizes: Mapping[tuple[int, str], int],
+    top_n: int = 10,
+) -> tuple[dict[int, Keywords], dict[int, dict[str, Keywords]]]:
+    """:func:`topic_keywords` from term counts summed over chunks of the corpus.
+
+    Parameters
+    ----------
+    counts : mapping of (topic, language) to mapping of term to count
+        Token counts of the segments of each topic and language (e.g. added up over chunks).
+    sizes : mapping of (topic, language) to int
+        Segments per topic and language (a topic with segments but no tokens still counts).
+    top_n : int, default=10
+
+    Returns
+    -------
+    The same two mappings as :func:`topic_keywords` on the whole corpus.
+    """
+    _check_top_n(top_n, "top_n", "keywords_from_counts")
+    present = [key for key, n in sizes.items() if n > 0]
+    ids = sorted({int(t) for t, _ in present})
+    languages = sorted({lang for _, lang in present})
+    overall_counts: dict[int, dict[str, int]] = {t: {} for t in ids}
+    for (t, _), terms in counts.items():
+        target = overall_counts.setdefault(int(t), {})
+        for w, v in terms.items():
+            target[w] = target.get(w, 0) + int(v)
+    overall = dict(zip(ids, _ctfidf_counters([overall_counts[t] for t in ids], top_n)))
+    per_language: dict[int, dict[str, Keywords]] = {t: {} for t in ids}
+    for lang in languages:
+        lang_ids = sorted(int(t) for t, lg in present if lg == lang)
+        found = dict(zip(lang_ids, _ctfidf_counters([counts.get((t, lang), {}) for t in lang_ids], top_n)))
+        for t in ids:
+            per_language[t][lang] = found.get(t, [])
+    return overall, per_language
 
 
 def _class_docs(

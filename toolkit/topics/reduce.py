@@ -9,7 +9,7 @@ import numpy as np
 
 from toolkit.errors import TopicModelError
 
-__all__ = ["exact_knn", "reduce_embeddings", "MIN_SEGMENTS", "EXACT_KNN_MAX", "MAP_EPOCHS", "REDUCE_METHOD"]
+__all__ = ["exact_knn", "reduce_embeddings", "fit_reducer", "MIN_SEGMENTS", "EXACT_KNN_MAX", "MAP_EPOCHS", "REDUCE_METHOD"]
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,26 @@ def reduce_embeddings(embeddings: np.ndarray, *, n_components: int, n_neighbors:
     numpy.ndarray
         ``(n, n_components)`` float32.
     """
+    return fit_reducer(embeddings, n_components=n_components, n_neighbors=n_neighbors, min_dist=min_dist,
+                       metric=metric, seed=seed, n_epochs=n_epochs)[1]
+
+
+def fit_reducer(embeddings: np.ndarray, *, n_components: int, n_neighbors: int, min_dist: float = 0.0,
+                metric: str = "cosine", seed: int = 42, n_epochs: int | None = None, approximate: bool = False):
+    """Like :func:`reduce_embeddings`, and also return the fitted UMAP.
+
+    ``approximate=True`` is for a model that will ``transform`` new rows (``topics.fit_sample``):
+    it skips the exact neighbour graph and makes UMAP build its NN-descent search index at any
+    size (``force_approximation_algorithm``). Without an index UMAP cannot transform, and with
+    its own exact path it measures every new row against every training row from Python
+    (about 30 rows/s here).
+
+    Returns
+    -------
+    model : umap.UMAP
+    reduced : numpy.ndarray
+        ``(n, n_components)`` float32.
+    """
     n = embeddings.shape[0]
     if n < MIN_SEGMENTS:
         raise TopicModelError(
@@ -66,11 +86,12 @@ def reduce_embeddings(embeddings: np.ndarray, *, n_components: int, n_neighbors:
     from umap import UMAP
 
     knn = None
-    if n <= EXACT_KNN_MAX and metric in _EXACT_METRICS:
+    if not approximate and n <= EXACT_KNN_MAX and metric in _EXACT_METRICS:
         knn = exact_knn(embeddings, k, metric)
     model = UMAP(n_neighbors=k, n_components=dims, min_dist=min_dist, metric=metric,
                  random_state=seed, low_memory=True, verbose=False, n_epochs=n_epochs,
-                 precomputed_knn=knn if knn is not None else (None, None, None))
+                 precomputed_knn=knn if knn is not None else (None, None, None),
+                 force_approximation_algorithm=approximate)
     with warnings.catch_warnings():
         # UMAP warns that random_state disables parallelism: that is the point (reproducible).
         warnings.filterwarnings("ignore", message=".*n_jobs value.*", category=UserWarning)
@@ -78,7 +99,7 @@ def reduce_embeddings(embeddings: np.ndarray, *, n_components: int, n_neighbors:
         # Without a search index UMAP cannot transform new points; we never ask it to.
         warnings.filterwarnings("ignore", message=".*knn_search_index.*", category=UserWarning)
         reduced = model.fit_transform(embeddings)
-    return np.asarray(reduced, dtype=np.float32)
+    return model, np.asarray(reduced, dtype=np.float32)
 
 
 _EXACT_METRICS = ("cosine", "euclidean")
