@@ -112,22 +112,27 @@ def _jsonl_documents(path: Path) -> Iterator[Document]:
                 raise CorpusError(f"{where}: each line must be a JSON object with a 'text' field")
             if "text" not in record or not isinstance(record["text"], str):
                 raise CorpusError(f"{where}: missing 'text' (a string) in this JSON object")
-            doc_id = _clean_str(record.get("id")) or str(lineno)
-            if doc_id in seen:
-                raise CorpusError(f"{where}: duplicate id {doc_id!r}; ids must be unique")
-            seen.add(doc_id)
-            lang = _clean_str(record.get("lang"))
-            yield Document(
-                id=doc_id,
-                text=record["text"],
-                lang=lang.lower() if lang else None,
-                lang_given=lang is not None,
-                date=parse_date(record.get("date"), where),
-                label=_clean_str(record.get("label")),
-                group=_clean_str(record.get("group")),
-                source=str(path),
-                meta={k: v for k, v in record.items() if k not in _KNOWN_JSONL_KEYS},
-            )
+            yield _record_document(record, where, str(lineno), seen, path)
+
+
+def _record_document(record: dict, where: str, default_id: str, seen: set[str], path: Path) -> Document:
+    """One JSONL line or Parquet row (``text`` already checked) as a Document; ids must be unique."""
+    doc_id = _clean_str(record.get("id")) or default_id
+    if doc_id in seen:
+        raise CorpusError(f"{where}: duplicate id {doc_id!r}; ids must be unique")
+    seen.add(doc_id)
+    lang = _clean_str(record.get("lang"))
+    return Document(
+        id=doc_id,
+        text=record["text"],
+        lang=lang.lower() if lang else None,
+        lang_given=lang is not None,
+        date=parse_date(record.get("date"), where),
+        label=_clean_str(record.get("label")),
+        group=_clean_str(record.get("group")),
+        source=str(path),
+        meta={k: v for k, v in record.items() if k not in _KNOWN_JSONL_KEYS},
+    )
 
 
 def _parquet_documents(path: Path) -> Iterator[Document]:
@@ -154,17 +159,7 @@ def _parquet_documents(path: Path) -> Iterator[Document]:
             where = f"{path}:row {rowno}"
             if not isinstance(record.get("text"), str):
                 raise CorpusError(f"{where}: 'text' is missing or not a string")
-            doc_id = _clean_str(record.get("id")) or str(rowno)
-            if doc_id in seen:
-                raise CorpusError(f"{where}: duplicate id {doc_id!r}; ids must be unique")
-            seen.add(doc_id)
-            lang = _clean_str(record.get("lang"))
-            yield Document(
-                id=doc_id, text=record["text"], lang=lang.lower() if lang else None,
-                lang_given=lang is not None, date=parse_date(record.get("date"), where),
-                label=_clean_str(record.get("label")), group=_clean_str(record.get("group")),
-                source=str(path), meta={k: record[k] for k in extra},
-            )
+            yield _record_document(record, where, str(rowno), seen, path)
 
 
 def _csv_documents(path: Path, columns: dict[str, str | None]) -> Iterator[Document]:
