@@ -32,7 +32,6 @@ cached in a temporary folder for this run only. Prints a table and writes
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import platform
 import sys
@@ -47,6 +46,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from results_file import write_results  # noqa: E402  (experiments/, the script's folder)
 from toolkit.config import load_config
 from toolkit.corpus import load_corpus
 from toolkit.embedding import get_embedder
@@ -294,8 +294,7 @@ def main(argv: list[str] | None = None) -> int:
         "python": platform.python_version(), "packages": package_versions(),
         "targets": checks, "rows": rows, "table": text,
     }
-    args.out.write_text(json.dumps(payload, ensure_ascii=False, indent=2, default=_json_default) + "\n",
-                        encoding="utf-8")
+    write_results(args.out, payload, default=_json_default)
     print(f"\nwritten {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
     tmp.cleanup()
     return 0

@@ -48,6 +48,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Callable
 
+from results_file import write_results  # experiments/, the script's folder
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SIB = HERE / "data" / "sib200" / "ru_de_zh.jsonl"
@@ -492,8 +494,7 @@ def main(argv: list[str] | None = None) -> int:
                    r["memory"]["peak_mb"] / 1024 < (RAY_LIMIT_GB if ray_opts else LIMIT_GB) for r in results},
         "table_markdown": text,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_results(args.out, out, {"<workdir>": work})
     print(f"wrote {args.out}")
     return 0 if all(out["checks"].values()) else 1
 

@@ -21,7 +21,6 @@ numba's one-off compilation. Prints a table and writes ``experiments/results/swe
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import platform
@@ -32,6 +31,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from results_file import write_results  # experiments/, the script's folder
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -224,8 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"embedding time: cold {cold_embed:.2f} s, warm {warm_embed:.3f} s "
           f"({embed_ratio:.1%} of cold; needs < {REQUIRED_EMBED_RATIO:.0%})")
     print(f"checks: {result['checks']}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_results(args.out, result, {"<tmp>": tempfile.gettempdir()})
     print(f"wrote {args.out}")
     return 0 if all(result["checks"].values()) else 1
 
