@@ -86,6 +86,14 @@ def _relabel_by_size(labels: np.ndarray) -> np.ndarray:
     return np.asarray([mapping[int(v)] for v in labels], dtype=int)
 
 
+def _check_shared(est: Any) -> None:
+    """The settings both scikit-learn clusterers share."""
+    _check_choice("clustering.method", est.method, CLUSTER_METHODS[1:])
+    _check_int("clustering.n_init", est.n_init, 1)
+    _check_choice("clustering.linkage", est.linkage, _LINKAGES)
+    _check_choice("clustering.covariance_type", est.covariance_type, _COVARIANCES)
+
+
 class FixedKClusterer:
     """k-means, Gaussian mixture or agglomerative clustering with a given number of clusters.
 
@@ -119,11 +127,8 @@ class FixedKClusterer:
         self.covariance_type = covariance_type
 
     def _validate(self) -> None:
-        _check_choice("clustering.method", self.method, CLUSTER_METHODS[1:])
+        _check_shared(self)
         _check_int("clustering.n_clusters", self.n_clusters, 2)
-        _check_int("clustering.n_init", self.n_init, 1)
-        _check_choice("clustering.linkage", self.linkage, _LINKAGES)
-        _check_choice("clustering.covariance_type", self.covariance_type, _COVARIANCES)
 
     def fit(self, X: Any, y: Any = None) -> FixedKClusterer:
         """Cluster ``X`` (units by reduced dimensions); sets ``labels_``."""
@@ -202,7 +207,7 @@ class AutoKClusterer:
         self.covariance_type = covariance_type
 
     def _validate(self) -> None:
-        _check_choice("clustering.method", self.method, CLUSTER_METHODS[1:])
+        _check_shared(self)
         _check_int("clustering.min_clusters", self.min_clusters, 2)
         _check_int("clustering.max_clusters", self.max_clusters, 2)
         _check_int("clustering.min_size", self.min_size, 1)
@@ -212,9 +217,6 @@ class AutoKClusterer:
         if isinstance(self.tolerance, bool) or not isinstance(self.tolerance, (int, float)) \
                 or not 0.0 <= float(self.tolerance) < 1.0:
             raise ConfigError(f"clustering.auto_tolerance: expected a number in [0, 1), got {self.tolerance!r}")
-        _check_int("clustering.n_init", self.n_init, 1)
-        _check_choice("clustering.linkage", self.linkage, _LINKAGES)
-        _check_choice("clustering.covariance_type", self.covariance_type, _COVARIANCES)
 
     def fit(self, X: Any, y: Any = None) -> AutoKClusterer:
         """Score every count in range, keep the smallest near-best one; sets ``labels_``."""
