@@ -25,7 +25,8 @@ import numpy as np
 
 from toolkit.errors import ConfigError, TopicModelError
 
-__all__ = ["OUTLIER_STRATEGIES", "merge_topics", "nearest_centre", "reassign_outliers"]
+__all__ = ["OUTLIER_STRATEGIES", "merge_topics", "nearest_centre", "nearest_centres", "reassign_outliers",
+           "topic_centres"]
 
 log = logging.getLogger(__name__)
 
@@ -85,16 +86,30 @@ def merge_topics(model: Any, docs: Sequence[str], nr_topics: int | str | None) -
     return topics, info
 
 
+def topic_centres(reduced: np.ndarray, topics: np.ndarray) -> tuple[list[int], np.ndarray]:
+    """Non-outlier topic ids (sorted) and each one's centre, the mean of its members (float64)."""
+    topics = np.asarray(topics)
+    ids = sorted(int(t) for t in np.unique(topics) if t != -1)
+    if not ids:
+        return [], np.zeros((0, reduced.shape[1]))
+    return ids, np.stack([reduced[topics == t].mean(axis=0) for t in ids]).astype(np.float64)
+
+
+def nearest_centres(points: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index of each point's nearest centre (Euclidean) and the distance to it."""
+    d = np.sqrt(((np.asarray(points, dtype=np.float64)[:, None, :] - centres[None, :, :]) ** 2).sum(axis=-1))
+    nearest = np.argmin(d, axis=1)
+    return nearest, d[np.arange(len(nearest)), nearest]
+
+
 def nearest_centre(reduced: np.ndarray, topics: np.ndarray) -> np.ndarray:
     """Outliers moved to the topic whose centre (mean of its members) in ``reduced`` is nearest."""
     topics = np.asarray(topics, dtype=int).copy()
-    ids = sorted(int(t) for t in np.unique(topics) if t != -1)
+    ids, centres = topic_centres(reduced, topics)
     out = topics == -1
     if not ids or not out.any():
         return topics
-    centres = np.stack([reduced[topics == t].mean(axis=0) for t in ids])
-    d = ((reduced[out][:, None, :] - centres[None, :, :]) ** 2).sum(axis=-1)
-    topics[out] = np.asarray(ids)[np.argmin(d, axis=1)]
+    topics[out] = np.asarray(ids)[nearest_centres(reduced[out], centres)[0]]
     return topics
 
 

@@ -171,10 +171,11 @@ class TopicAssigner:
     @classmethod
     def from_sample(cls, reducer: Any, reduced: np.ndarray, topics: np.ndarray, topics_config: Any) -> "TopicAssigner":
         """Build from the sample's UMAP coordinates and final topics."""
-        ids = sorted(int(t) for t in np.unique(topics) if t != -1)
-        if not ids:
-            ids = [-1]
-        centres = np.stack([reduced[topics == t].mean(axis=0) for t in ids]).astype(np.float64)
+        from toolkit.topics.outliers import topic_centres
+
+        ids, centres = topic_centres(reduced, topics)
+        if not ids:  # every sample unit an outlier: one centre for all of them
+            ids, centres = [-1], reduced.mean(axis=0, keepdims=True).astype(np.float64)
         radii = None
         if np.any(topics == -1) and ids != [-1]:
             radii = np.array([np.quantile(np.linalg.norm(reduced[topics == t] - c, axis=1), OUTLIER_QUANTILE)
@@ -208,11 +209,12 @@ class TopicAssigner:
         if len(texts) == 0:
             return np.zeros(0, dtype=np.int64), ({}, {})
         reduced = self.transform(embeddings)
-        d = np.sqrt(((reduced[:, None, :] - self.centres[None, :, :]) ** 2).sum(axis=-1))
-        nearest = np.argmin(d, axis=1)
+        from toolkit.topics.outliers import nearest_centres
+
+        nearest, dist = nearest_centres(reduced, self.centres)
         topics = self.centre_topics[nearest].copy()
         if self.radii is not None:
-            topics[d[np.arange(len(topics)), nearest] > self.radii[nearest]] = -1
+            topics[dist > self.radii[nearest]] = -1
         tokens = self._tokenizer().tokenize_many(list(texts), list(langs))
         return topics, term_counts(tokens, topics, langs)
 
