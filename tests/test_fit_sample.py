@@ -121,6 +121,26 @@ def test_assigner_nearest_centre_and_counts():
     assert a.reducer.n_epochs == 30  # transform runs n_epochs // 3 = assign_epochs epochs
 
 
+def test_vectorised_start_layout_equals_umaps_own():
+    import scipy.sparse
+    from umap.umap_ import init_graph_transform
+
+    from toolkit.topics.transform import init_from_graph
+
+    rng = np.random.default_rng(3)
+    dense = rng.random((60, 40)).astype(np.float32)
+    dense[dense < 0.8] = 0.0
+    dense[5] = 0.0  # a row without neighbours
+    dense[7, [3, 9]] = 1.0  # a duplicate of training rows 3 and 9: the first one wins
+    graph = scipy.sparse.csr_matrix(dense)
+    embedding = rng.normal(size=(40, 5)).astype(np.float32)
+    ours, theirs = init_from_graph(graph, embedding), init_graph_transform(graph, embedding)
+    assert ours.dtype == np.float32 and ours.shape == theirs.shape
+    assert np.array_equal(np.isnan(ours), np.isnan(theirs)) and np.isnan(ours[5]).all()
+    np.testing.assert_allclose(ours[~np.isnan(ours)], theirs[~np.isnan(theirs)], rtol=1e-5, atol=1e-6)
+    assert np.array_equal(ours[7], embedding[3])
+
+
 def test_local_chunk_runner_covers_every_chunk():
     a = _assigner()
     X = np.random.default_rng(1).random((50, 2)).astype(np.float32)

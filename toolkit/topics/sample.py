@@ -29,7 +29,6 @@ import contextlib
 import hashlib
 import logging
 import math
-import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, ContextManager
 
@@ -197,12 +196,9 @@ class TopicAssigner:
 
     def transform(self, embeddings: np.ndarray) -> np.ndarray:
         """UMAP coordinates of new rows, with the fixed number of epochs."""
-        # UMAP.transform runs n_epochs // 3 epochs; its default depends on the batch size.
-        self.reducer.n_epochs = 3 * self.epochs
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", category=UserWarning)
-            return np.asarray(self.reducer.transform(np.ascontiguousarray(embeddings, dtype=np.float32)),
-                              dtype=np.float64)
+        from toolkit.topics.transform import transform_fixed
+
+        return transform_fixed(self.reducer, embeddings, self.epochs)
 
     def assign(self, embeddings: np.ndarray, texts: Sequence[str], langs: Sequence[str]) -> tuple[np.ndarray, Counts]:
         """Topics of one chunk, and its per-(topic, language) term counts."""
