@@ -83,8 +83,9 @@ def fit_reducer(embeddings: np.ndarray, *, n_components: int, n_neighbors: int, 
     if (k, dims) != (n_neighbors, n_components):
         log.warning("small corpus (%d units): UMAP n_neighbors %d -> %d, n_components %d -> %d",
                     n, n_neighbors, k, n_components, dims)
-    from umap import UMAP
+    from toolkit.topics.jit_cache import import_umap
 
+    UMAP = import_umap().UMAP
     knn = None
     if not approximate and n <= EXACT_KNN_MAX and metric in _EXACT_METRICS:
         knn = exact_knn(embeddings, k, metric)

@@ -64,8 +64,9 @@ def init_from_graph(graph: Any, embedding: np.ndarray) -> np.ndarray:
 
 @contextlib.contextmanager
 def _vectorised_init() -> Iterator[None]:
-    import umap.umap_ as umap_module
+    from toolkit.topics.jit_cache import import_umap
 
+    umap_module = import_umap().umap_
     with _SWAP_LOCK:
         original = umap_module.init_graph_transform
         umap_module.init_graph_transform = init_from_graph
