@@ -273,7 +273,7 @@ class ExecutionConfig(_Section):
         "local", description="local: everything in this process; ray: embedding, chunk assignment "
         "(topics.fit_sample) and sweep points run as Ray tasks and actors.")
     workers: int | None = Field(
-        None, ge=1, description="Ray actors for embedding and assignment; default: the cluster's CPUs "
+        None, ge=1, description="Ray actors for embedding, and chunks assigned at once; default: the cluster's CPUs "
         "divided by embedding.threads (1 when unset).")
     address: str | None = Field(
         None, description="Join an existing Ray cluster (e.g. 'auto' or 'ray://head:10001'); null starts "

@@ -17,7 +17,7 @@ time or memory. With ``topics.fit_sample`` set:
    from its nearest centre than 95% of that topic's sample members is an outlier too.
    ``UMAP.transform`` draws its random numbers per call, so a chunk gives the same result
    on any worker, in any order; the chunks run in this process (backend local) or on Ray
-   actors (:mod:`toolkit.distributed.assign`) with identical results.
+   tasks (:mod:`toolkit.distributed.assign`) with identical results.
 5. Topic words come from per-(topic, language) term counts of every chunk, added up
    (:func:`term_counts`, :func:`merge_counts`, :func:`toolkit.topics.keywords.keywords_from_counts`),
    so they describe the whole corpus, not only the sample.
