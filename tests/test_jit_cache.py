@@ -32,10 +32,23 @@ def test_import_umap_switches_the_disk_cache_on_for_umap_and_pynndescent():
     assert _uncached("umap") == [] and _uncached("pynndescent") == []
 
 
-def test_switched_off_by_the_environment(monkeypatch):
-    import_umap()
-    monkeypatch.setenv("TOPICBRIDGE_NUMBA_CACHE", "0")
-    assert enable_library_caching() == 0
+def test_switched_off_by_the_environment(monkeypatch, tmp_path):
+    import importlib
+
+    from numba.core.caching import NullCache
+
+    (tmp_path / "tbprobe.py").write_text("import numba\n\n@numba.njit\ndef twice(x):\n    return 2 * x\n",
+                                         encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    probe = importlib.import_module("tbprobe")
+    try:
+        monkeypatch.setenv("TOPICBRIDGE_NUMBA_CACHE", "0")
+        assert enable_library_caching(("tbprobe",)) == 0 and isinstance(probe.twice._cache, NullCache)
+        monkeypatch.delenv("TOPICBRIDGE_NUMBA_CACHE")
+        assert enable_library_caching(("tbprobe",)) == 1 and not isinstance(probe.twice._cache, NullCache)
+        assert probe.twice(21) == 42
+    finally:
+        sys.modules.pop("tbprobe", None)
 
 
 @pytest.mark.slow
