@@ -23,9 +23,9 @@ With ``--backend ray`` the run uses ``execution.backend=ray`` (a private local R
 ``--workers`` actors) and ``topics.fit_sample`` (``--fit-sample``, default 10% of the corpus):
 UMAP and the clustering are fitted on the sample and the rest is assigned in chunks by Ray
 actors. Ray's workers are separate processes, so memory is then *sampled*: every
-``--interval`` seconds a thread sums the RSS, and the PSS (shared pages such as Ray's object
-store split between the processes that map them), of the driver and all its descendants
-(read from ``/proc``), and keeps the peak per stage. Results go to ``scale_ray.json``.
+``--interval`` seconds a thread sums the RSS of the driver and all its descendants (read from
+``/proc``), every tenth sample and at stage boundaries also their PSS (shared pages such as
+Ray's object store split between the processes that map them), and keeps the peak per stage. Results go to ``scale_ray.json``.
 
     python experiments/scale.py --backend ray --sizes 10000 100000 --threads 1 --workers 2
 """
@@ -58,6 +58,8 @@ LIMIT_GB = 8.0
 STAGES = ("load_model", "corpus", "embed", "align", "reduce", "topics", "assign", "keywords", "map", "evaluate",
           "write", "report")
 RAY_LIMIT_GB = 12.0
+#: With --backend ray, Pss is read every PSS_EVERY-th memory sample (it is costly; see TreeMeter).
+PSS_EVERY = 10
 
 
 # ------------------------------------------------------------------------ building corpora
@@ -183,12 +185,21 @@ class TreeMeter:
     once per process that maps them, an upper bound) and the sum of Pss from smaps_rollup
     (shared pages split between their users, the honest total). The current stage is set by
     wrapping ``toolkit.experiment._Timer.stage``.
+
+    Reading smaps_rollup makes the kernel walk every mapping of every process, which is not
+    free: at 1M segments, sampling both sums every 0.5 s cost the driver about a quarter of a
+    core (mostly system time) while two actors embedded on two cores. So VmRSS is read every
+    ``interval`` and Pss every ``pss_every``-th sample (and at every stage boundary); the
+    sampler's own CPU time is reported (``sampler_cpu_s``).
     """
 
-    def __init__(self, interval: float = 0.5) -> None:
+    def __init__(self, interval: float = 0.5, pss_every: int = 10) -> None:
         import threading
 
         self.interval = interval
+        self.pss_every = max(1, pss_every)
+        self.samples = 0
+        self.cpu_s = 0.0
         self.stage = "setup"
         self.stages: dict[str, dict[str, float]] = {}
         self.peak = {"rss_mb": 0.0, "pss_mb": 0.0, "processes": 0}
@@ -225,14 +236,16 @@ class TreeMeter:
             pass
         return 0
 
-    def sample(self) -> tuple[float, float, int]:
+    def sample(self, with_pss: bool = True) -> tuple[float, float, int]:
         pids = self._tree(os.getpid())
         rss = sum(self._kb(f"/proc/{p}/status", "VmRSS") for p in pids) / 1024
-        pss = sum(self._kb(f"/proc/{p}/smaps_rollup", "Pss") for p in pids) / 1024
+        pss = sum(self._kb(f"/proc/{p}/smaps_rollup", "Pss") for p in pids) / 1024 if with_pss else 0.0
         return rss, pss, len(pids)
 
-    def _record(self) -> None:
-        rss, pss, n = self.sample()
+    def _record(self, with_pss: bool = True) -> None:
+        start = time.thread_time()
+        rss, pss, n = self.sample(with_pss)
+        self.cpu_s += time.thread_time() - start
         rec = self.stages.setdefault(self.stage, {"peak_rss_mb": 0.0, "peak_pss_mb": 0.0, "max_processes": 0})
         rec["peak_rss_mb"] = round(max(rec["peak_rss_mb"], rss), 1)
         rec["peak_pss_mb"] = round(max(rec["peak_pss_mb"], pss), 1)
@@ -243,7 +256,8 @@ class TreeMeter:
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
-            self._record()
+            self.samples += 1
+            self._record(with_pss=self.samples % self.pss_every == 0)
 
     def start(self) -> None:
         import contextlib
@@ -273,7 +287,8 @@ class TreeMeter:
         self._record()
         return {"stages": self.stages, "peak_rss_mb": self.peak["rss_mb"], "peak_pss_mb": self.peak["pss_mb"],
                 "peak_mb": self.peak["rss_mb"], "max_processes": self.peak["processes"],
-                "interval_s": self.interval}
+                "interval_s": self.interval, "pss_every_s": self.interval * self.pss_every,
+                "sampler_cpu_s": round(self.cpu_s, 1)}
 
 
 # ------------------------------------------------------------------------------ one size
@@ -287,7 +302,7 @@ def worker(corpus: Path, result: Path, threads: int | None, cache: Path, ray_opt
     t0 = time.perf_counter()
     meter: Any
     if ray_opts:
-        meter = TreeMeter(ray_opts["interval"])
+        meter = TreeMeter(ray_opts["interval"], PSS_EVERY)
         meter.start()
     else:
         meter = Meter()
@@ -478,8 +493,9 @@ def main(argv: list[str] | None = None) -> int:
         "experiment": "scale",
         "command": "python experiments/scale.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         "config": "configs/sib200.yaml (corpus.unit=document)",
-        "memory_method": ("sampled every %gs: sum of VmRSS and of Pss (smaps_rollup) over the driver and all "
-                          "its descendants (Ray's raylet, GCS and workers), peak per stage" % args.interval) if ray_opts
+        "memory_method": ("sampled: sum of VmRSS every %gs and of Pss (smaps_rollup) every %gs and at stage "
+                          "boundaries, over the driver and all its descendants (Ray's raylet, GCS and workers), "
+                          "peak per stage" % (args.interval, args.interval * PSS_EVERY)) if ray_opts
         else "peak RSS per stage: /proc/self/status VmHWM read and reset (clear_refs=5) at each stage boundary",
         "backend": args.backend,
         "ray": ray_opts,
