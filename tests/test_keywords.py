@@ -183,6 +183,20 @@ def test_representative_ties_by_index_and_zero_rows() -> None:
     assert reps == {7: {"zh": [0, 1, 3]}}
 
 
+def test_representatives_do_not_depend_on_the_block_size(monkeypatch) -> None:
+    import toolkit.topics.keywords as kw
+
+    rng = np.random.default_rng(5)
+    emb = rng.normal(size=(40, 6)).astype(np.float32)
+    topics, langs = rng.integers(-1, 3, size=40), [("de", "ru", "zh")[i % 3] for i in range(40)]
+    whole = representative_indices(emb, topics, langs, n=4)
+    monkeypatch.setattr(kw, "BLOCK_ROWS", 7)  # blocks that cut through topics and languages
+    assert representative_indices(emb, topics, langs, n=4) == whole
+    emb[33, 2] = np.nan  # a bad row in a later block is still found
+    with pytest.raises(TopicModelError, match="NaN or infinite"):
+        representative_indices(emb, topics, langs, n=4)
+
+
 def test_representative_empty() -> None:
     assert representative_indices(np.zeros((0, 4)), np.array([], dtype=int), []) == {}
 
