@@ -8,28 +8,13 @@ import sys
 
 import pytest
 
-from toolkit.topics.jit_cache import enable_library_caching, import_umap
-
-
-def _uncached(package: str) -> list[str]:
-    from numba.core.caching import NullCache
-    from numba.core.registry import CPUDispatcher
-
-    found = []
-    for name, module in list(sys.modules.items()):
-        if module is None or name.split(".")[0] != package:
-            continue
-        for obj in vars(module).values():
-            if (isinstance(obj, CPUDispatcher) and obj.py_func.__module__ == name
-                    and isinstance(obj._cache, NullCache)):
-                found.append(f"{name}.{obj.py_func.__name__}")
-    return found
+from toolkit.topics.jit_cache import enable_library_caching, import_umap, uncached_functions
 
 
 def test_import_umap_switches_the_disk_cache_on_for_umap_and_pynndescent():
     umap = import_umap()
     assert hasattr(umap, "UMAP")
-    assert _uncached("umap") == [] and _uncached("pynndescent") == []
+    assert [f"{name}.{d.py_func.__name__}" for name, d in uncached_functions(("umap", "pynndescent"))] == []
 
 
 def test_switched_off_by_the_environment(monkeypatch, tmp_path):

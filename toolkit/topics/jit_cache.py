@@ -22,14 +22,31 @@ import functools
 import logging
 import os
 import sys
+from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["import_umap", "enable_library_caching", "CACHED_PACKAGES"]
+__all__ = ["import_umap", "enable_library_caching", "uncached_functions", "CACHED_PACKAGES"]
 
 log = logging.getLogger(__name__)
 
 #: Packages whose numba functions get the on-disk cache.
 CACHED_PACKAGES = ("umap", "pynndescent")
+
+
+def uncached_functions(packages: tuple[str, ...] = CACHED_PACKAGES) -> Iterator[tuple[str, Any]]:
+    """``(module name, dispatcher)`` of every numba function the imported ``packages`` define without a disk cache."""
+    try:
+        from numba.core.caching import NullCache
+        from numba.core.registry import CPUDispatcher
+    except ImportError:  # pragma: no cover - numba moved its internals: nothing to find
+        return
+    for name, module in list(sys.modules.items()):
+        if module is None or name.split(".")[0] not in packages:
+            continue
+        for obj in list(vars(module).values()):
+            if (isinstance(obj, CPUDispatcher) and isinstance(getattr(obj, "_cache", None), NullCache)
+                    and getattr(obj.py_func, "__module__", None) == name):
+                yield name, obj
 
 
 def enable_library_caching(packages: tuple[str, ...] = CACHED_PACKAGES) -> int:
@@ -40,24 +57,14 @@ def enable_library_caching(packages: tuple[str, ...] = CACHED_PACKAGES) -> int:
     """
     if os.environ.get("TOPICBRIDGE_NUMBA_CACHE", "1").strip() == "0":
         return 0
-    try:
-        from numba.core.caching import NullCache
-        from numba.core.registry import CPUDispatcher
-    except ImportError:  # pragma: no cover - numba moved its internals: stay uncached
-        return 0
     switched = 0
-    for name, module in list(sys.modules.items()):
-        if module is None or name.split(".")[0] not in packages:
+    for name, dispatcher in list(uncached_functions(packages)):
+        try:
+            dispatcher.enable_caching()
+        except Exception as exc:  # noqa: BLE001 - a function numba cannot cache stays uncached
+            log.debug("numba cache not enabled for %s.%s: %s", name, dispatcher.py_func.__name__, exc)
             continue
-        for obj in list(vars(module).values()):
-            if (isinstance(obj, CPUDispatcher) and isinstance(getattr(obj, "_cache", None), NullCache)
-                    and getattr(obj.py_func, "__module__", None) == name):
-                try:
-                    obj.enable_caching()
-                except Exception as exc:  # noqa: BLE001 - a function numba cannot cache stays uncached
-                    log.debug("numba cache not enabled for %s.%s: %s", name, obj.py_func.__name__, exc)
-                    continue
-                switched += 1
+        switched += 1
     return switched
 
 

@@ -322,8 +322,7 @@ def representative_indices(
             sums[k] += block[topic_arr[start:start + len(block)] == t].sum(axis=0)
     norms = np.linalg.norm(sums, axis=1, keepdims=True)
     centroids = np.divide(sums, norms, out=np.zeros_like(sums), where=norms > 0)
-    position = {t: k for k, t in enumerate(ids)}
-    own = np.fromiter((position[int(t)] for t in topic_arr), dtype=np.int64, count=topic_arr.size)
+    own = np.searchsorted(ids, topic_arr)  # each segment's row in ``centroids`` (ids are sorted)
     sims = np.empty(emb.shape[0])
     for start, block in _unit_blocks(emb, what):
         stop = start + len(block)
