@@ -141,6 +141,19 @@ def test_vectorised_start_layout_equals_umaps_own():
     assert np.array_equal(ours[7], embedding[3])
 
 
+def test_assigning_with_another_reducer_never_imports_umap(repo_root):
+    """Only a UMAP reducer gets umap's start layout swapped; importing umap costs seconds."""
+    import subprocess
+
+    code = ("import sys, numpy as np; from toolkit.topics.transform import transform_fixed\n"
+            "class R:\n    n_epochs = None\n    def transform(self, X): return X[:, :2]\n"
+            "out = transform_fixed(R(), np.ones((3, 4), dtype=np.float32), 5)\n"
+            "assert out.shape == (3, 2) and out.dtype == np.float64\n"
+            "print(sorted(m for m in sys.modules if m == 'umap' or m.startswith(('umap.', 'numba'))))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=repo_root, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
 def test_local_chunk_runner_covers_every_chunk():
     a = _assigner()
     X = np.random.default_rng(1).random((50, 2)).astype(np.float32)

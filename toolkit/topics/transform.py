@@ -15,6 +15,7 @@ things about the library's transform matter at millions of segments:
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 import warnings
 from collections.abc import Iterator
@@ -84,7 +85,11 @@ def transform_fixed(reducer: Any, rows: np.ndarray, epochs: int) -> np.ndarray:
     on any worker.
     """
     reducer.n_epochs = 3 * int(epochs)  # UMAP.transform runs n_epochs // 3
-    with warnings.catch_warnings(), _vectorised_init():
+    # Only a UMAP reducer needs umap's start layout swapped; an instance means umap is
+    # imported, so another reducer never pays for importing it (several seconds).
+    umap_module = sys.modules.get("umap.umap_")
+    is_umap = umap_module is not None and isinstance(reducer, umap_module.UMAP)
+    with warnings.catch_warnings(), (_vectorised_init() if is_umap else contextlib.nullcontext()):
         warnings.filterwarnings("ignore", category=UserWarning)
         out = reducer.transform(np.ascontiguousarray(rows, dtype=np.float32))
     return np.asarray(out, dtype=np.float64)
