@@ -19,13 +19,23 @@ from toolkit.errors import ConfigError
 
 
 @pytest.fixture(scope="module")
-def ray_local():
+def ray_local(tmp_path_factory):
+    """Local Ray whose worker processes start in a directory of their own, as on a cluster.
+
+    The tests run in the repository; the workers' own current directory is elsewhere, so a
+    relative path that reaches a worker unresolved fails here.
+    """
     ray = pytest.importorskip("ray", reason='the Ray extra is not installed (pip install "topicbridge[ray]")')
     pytest.importorskip("ray.data", reason='Ray Data is not installed (pip install "topicbridge[ray]")')
     os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
     if not ray.is_initialized():
-        ray.init(num_cpus=2, include_dashboard=False, configure_logging=False, log_to_driver=False,
-                 _node_ip_address="127.0.0.1")
+        here = os.getcwd()
+        os.chdir(tmp_path_factory.mktemp("ray-workers"))
+        try:
+            ray.init(num_cpus=2, include_dashboard=False, configure_logging=False, log_to_driver=False,
+                     _node_ip_address="127.0.0.1")
+        finally:
+            os.chdir(here)
     yield ray
     ray.shutdown()
 
@@ -235,6 +245,18 @@ def test_ray_sweep_survives_a_killed_worker_and_resumes(in_repo, tmp_path, ray_l
     outcome = run_sweep("configs/sib200.yaml", overrides, out=folder, backend="ray")
     assert [p.status for p in outcome.points] == ["resumed", "resumed"]
     assert outcome.summary_md.is_file()
+
+
+def test_sweep_task_runs_in_the_sweep_directory(tmp_path):
+    """Relative paths in a Ray sweep resolve where the sweep started, not where the worker runs."""
+    from toolkit.distributed.sweep import _in_directory
+
+    here = os.getcwd()
+    seen = _in_directory(str(tmp_path), lambda point, config, target: os.getcwd(), None, None, "p")
+    assert seen == str(tmp_path) and os.getcwd() == here
+    lost = _in_directory(str(tmp_path / "absent"), lambda *a: pytest.fail("must not run"), "point", None, "sw/p")
+    assert lost.status == "failed" and os.getcwd() == here
+    assert "absent, which this Ray node does not have" in lost.error and "absolute paths" in lost.error
 
 
 def test_embed_command_streams_files_into_the_cache(in_repo, tmp_path, ray_local):

@@ -7,7 +7,10 @@ already the unit of parallelism. Points whose run directory is complete are skip
 scheduling anything. A task whose worker dies (killed, out of memory, node lost) is retried
 (``max_retries``); run directories appear complete or not at all, so the retry starts from a
 clean slate. The sweep folder and the embedding cache must be on storage every worker reaches
-(on one machine: any local folder).
+(on one machine: any local folder). Each task runs in the directory the sweep was started
+from, so relative paths (``corpus.path``, ``--out``, ``cache.dir``) mean what they mean for a
+local sweep; on a cluster that directory must exist on every node, or the paths must be
+absolute.
 """
 
 from __future__ import annotations
@@ -35,6 +38,24 @@ def _run_point_task(point: Any, config: Any, target: str) -> Any:
     return _run_point(point, local, Path(target), _Embedders())
 
 
+def _in_directory(cwd: str, task: Callable[[Any, Any, str], Any], point: Any, config: Any, target: str) -> Any:
+    """Run ``task`` with ``cwd`` as the current directory, then restore the worker's own."""
+    import os
+
+    from toolkit.sweep import PointResult
+
+    if not os.path.isdir(cwd):
+        return PointResult(point, "failed", Path(target), error=(
+            f"the sweep was started in {cwd}, which this Ray node does not have; give corpus.path, "
+            "--out and cache.dir as absolute paths on storage every node reaches"))
+    before = os.getcwd()
+    os.chdir(cwd)
+    try:
+        return task(point, config, target)
+    finally:
+        os.chdir(before)
+
+
 def run_points_ray(points: Sequence[Any], configs: Sequence[Any], folder: Path, execution: Any,
                    progress: Callable[[str, int | None], Callable[[int], None]],
                    task: Callable[[Any, Any, str], Any] | None = None) -> list[Any]:
@@ -57,9 +78,9 @@ def run_points_ray(points: Sequence[Any], configs: Sequence[Any], folder: Path, 
             progress(f"{i + 1}/{n} {point.name} (done before)", None)(1)
             results[i] = _run_point(point, config, target, _Embedders())
             continue
-        remote = ray.remote(task or _run_point_task).options(
+        remote = ray.remote(_in_directory).options(
             num_cpus=config.embedding.threads or 1, max_retries=TASK_RETRIES, retry_exceptions=False)
-        pending[remote.remote(point, config, str(target))] = i
+        pending[remote.remote(str(Path.cwd()), task or _run_point_task, point, config, str(target))] = i
     while pending:
         done, _ = ray.wait(list(pending), num_returns=1)
         i = pending.pop(done[0])
