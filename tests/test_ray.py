@@ -202,6 +202,7 @@ def test_fit_sample_run_on_ray_same_as_local(in_repo, tmp_path, ray_local):
         topics[name] = outcome.result.topics
         assert outcome.manifest["topics"]["fit_sample"]["chunks"] == 4
         assert outcome.manifest["execution"]["backend"] == name
+    assert outcome.manifest["execution"]["workers"] == 2
     assert np.array_equal(topics["ray"], topics["local"])
     words = [(tmp_path / n / "topics.csv").read_text(encoding="utf-8") for n in ("local", "ray")]
     assert words[0] == words[1]

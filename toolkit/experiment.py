@@ -228,7 +228,7 @@ def run_experiment(config: ExperimentConfig, *, out: str | Path | None = None,
         "corpus": _corpus_summary(corpus),
         "align": dict(aligner.info_),
         "topics": result.details,
-        "execution": _execution_summary(config, cache_stats),
+        "execution": _execution_summary(config),
         "cache": cache_stats,
         "timings": timer.timings,
     }
@@ -328,12 +328,18 @@ def _sample_coherence(metrics: dict[str, Any], result: TopicResult, corpus: Corp
     metrics["coherence_reference"] = "fit_sample"
 
 
-def _execution_summary(config: ExperimentConfig, cache_stats: dict[str, Any]) -> dict[str, Any]:
-    emb = cache_stats.get("embeddings", {})
+def _execution_summary(config: ExperimentConfig) -> dict[str, Any]:
     out: dict[str, Any] = {"backend": config.execution.backend}
     if config.execution.backend == "ray":
-        out.update({"address": config.execution.address, "workers": emb.get("workers"),
-                    "threads_per_worker": emb.get("threads_per_worker")})
+        from toolkit.distributed.embed import actor_threads
+        from toolkit.distributed.runtime import ensure_ray, worker_count
+
+        # The run's worker count, as resolved for it (the embedding actors actually started,
+        # fewer when the cache held most vectors, are in cache.embeddings.workers).
+        threads = actor_threads(config)
+        out.update({"address": config.execution.address,
+                    "workers": worker_count(ensure_ray(config.execution), config.execution, threads),
+                    "threads_per_worker": threads})
     return out
 
 
