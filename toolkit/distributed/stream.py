@@ -24,7 +24,7 @@ import numpy as np
 
 from toolkit.errors import ConfigError
 
-__all__ = ["embed_files_ray"]
+__all__ = ["embed_files_ray", "segment_files_ray"]
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,42 @@ class _CacheFiller:
         return {"segments": np.array([len(texts)]), "computed": np.array([stats["computed"]])}
 
 
+def segment_files_ray(config: Any) -> Any:
+    """The segment texts of ``config.corpus`` (JSONL or Parquet) as a Ray Dataset (column ``text``).
+
+    The file is read in blocks on the workers and each block is cleaned, language-tagged and
+    segmented there with the local loader's code; nothing is computed until the dataset is
+    consumed.
+
+    Raises
+    ------
+    ConfigError
+        A missing file, another corpus format, or no ``text`` column.
+    """
+    from toolkit.corpus.load import detect_format
+    from toolkit.distributed.runtime import ensure_ray
+
+    c = config.corpus
+    path = Path(c.path).expanduser().resolve()
+    if not path.exists():
+        raise ConfigError(f"corpus.path {c.path!r}: {path} does not exist")
+    fmt = detect_format(path, c.format)
+    if fmt not in ("jsonl", "parquet"):
+        raise ConfigError(f"corpus.format {fmt!r}: topicbridge embed streams jsonl or parquet files only; "
+                          "use topicbridge run for other formats")
+    ray = ensure_ray(config.execution)
+    reader = ray.data.read_parquet if fmt == "parquet" else ray.data.read_json
+    ds = reader(str(path))
+    if c.limit:
+        ds = ds.limit(c.limit)
+    keep = [k for k in _COLUMNS if k in ds.schema().names]
+    if "text" not in keep:
+        raise ConfigError(f"{path}: no 'text' column (columns: {', '.join(ds.schema().names)})")
+    corpus = {k: getattr(c, k) for k in ("unit", "clean", "min_chars_cjk", "min_words", "window_size",
+                                         "window_overlap", "languages")}
+    return ds.select_columns(keep).map_batches(_segment_block, batch_format="numpy", fn_kwargs={"corpus": corpus})
+
+
 def embed_files_ray(config: Any, progress: Any = None) -> dict[str, Any]:
     """Embed every segment of ``config.corpus`` (JSONL or Parquet) into the cache on Ray.
 
@@ -93,41 +129,23 @@ def embed_files_ray(config: Any, progress: Any = None) -> dict[str, Any]:
     ConfigError
         Another corpus format, the cache disabled, or Ray missing.
     """
-    from toolkit.corpus.load import detect_format
     from toolkit.distributed.embed import actor_threads
     from toolkit.distributed.runtime import ensure_ray, gpus_per_actor, worker_count
     from toolkit.experiment import _cache_root
 
-    c = config.corpus
-    path = Path(c.path).expanduser().resolve()
-    if not path.exists():
-        raise ConfigError(f"corpus.path {c.path!r}: {path} does not exist")
-    fmt = detect_format(path, c.format)
-    if fmt not in ("jsonl", "parquet"):
-        raise ConfigError(f"corpus.format {fmt!r}: topicbridge embed streams jsonl or parquet files only; "
-                          "use topicbridge run for other formats")
     root = _cache_root(config)
     if root is None:
         raise ConfigError("topicbridge embed fills the embedding cache: set cache.enabled: true")
     root = Path(root).expanduser().resolve()
+    segments_ds = segment_files_ray(config)
     ray = ensure_ray(config.execution)
-    reader = ray.data.read_parquet if fmt == "parquet" else ray.data.read_json
-    ds = reader(str(path))
-    if c.limit:
-        ds = ds.limit(c.limit)
-    keep = [k for k in _COLUMNS if k in ds.schema().names]
-    if "text" not in keep:
-        raise ConfigError(f"{path}: no 'text' column (columns: {', '.join(ds.schema().names)})")
-    ds = ds.select_columns(keep)
-    corpus = {k: getattr(c, k) for k in ("unit", "clean", "min_chars_cjk", "min_words", "window_size",
-                                         "window_overlap", "languages")}
     threads = actor_threads(config)
     workers = worker_count(ray, config.execution, threads)
     e = config.embedding
     # Segments are materialised (in the cluster's object store, spread over the nodes) before
     # the actors start: an actor pool as large as the cluster holds every CPU, and reading tasks
     # scheduled after it would wait for a CPU forever.
-    ds = ds.map_batches(_segment_block, batch_format="numpy", fn_kwargs={"corpus": corpus}).materialize()
+    ds = segments_ds.materialize()
     ds = ds.map_batches(
         _CacheFiller, batch_size=4096, batch_format="numpy", compute=ray.data.ActorPoolStrategy(size=workers),
         fn_constructor_kwargs={"model": e.model, "allow_download": e.allow_download, "threads": threads,
