@@ -193,7 +193,7 @@ class TreeMeter:
     sampler's own CPU time is reported (``sampler_cpu_s``).
     """
 
-    def __init__(self, interval: float = 0.5, pss_every: int = 10) -> None:
+    def __init__(self, interval: float = 0.5, pss_every: int = PSS_EVERY) -> None:
         import threading
 
         self.interval = interval
@@ -302,7 +302,7 @@ def worker(corpus: Path, result: Path, threads: int | None, cache: Path, ray_opt
     t0 = time.perf_counter()
     meter: Any
     if ray_opts:
-        meter = TreeMeter(ray_opts["interval"], PSS_EVERY)
+        meter = TreeMeter(ray_opts["interval"])
         meter.start()
     else:
         meter = Meter()
