@@ -187,6 +187,54 @@ def test_chunk_assignment_same_with_1_and_2_workers(in_repo, ray_local):
 
 
 @pytest.mark.slow
+def test_concurrent_chunk_tasks_with_a_real_umap_assign_as_locally(ray_local, tmp_path):
+    """Two workers querying one UMAP search index at the same time still place rows as locally.
+
+    Ray hands every worker on a node the same read-only memory for the assigner; an index
+    that writes scratch state into it (pynndescent's visited bitmap) lets concurrent queries
+    change each other's neighbours. Both tasks wait for each other, then assign the same
+    chunk repeatedly, so their queries overlap; every result must equal the local coordinates.
+    """
+    import ray
+
+    from toolkit.topics.reduce import fit_reducer
+    from toolkit.topics.sample import TopicAssigner
+
+    rng = np.random.default_rng(1)
+    centres = rng.normal(size=(6, 24))
+    X = (centres[rng.integers(0, 6, 4000)] + 0.6 * rng.normal(size=(4000, 24))).astype(np.float32)
+    reducer, reduced = fit_reducer(X[:2000], n_components=5, n_neighbors=15, metric="cosine", seed=3,
+                                   n_epochs=50, approximate=True)
+
+    class Cfg:
+        lemmatize = False
+        stopwords: list[str] = []
+        assign_epochs = 3
+
+    topics = np.argmin(((reduced[:, None, :] - reduced[:6][None]) ** 2).sum(-1), axis=1)
+    assigner = TopicAssigner.from_sample(reducer, reduced, topics, Cfg)
+    chunk = X[2000:]
+    local = assigner.transform(chunk)
+    holder = [ray.put(assigner)]
+
+    @ray.remote(num_cpus=1)
+    def assign_repeatedly(name: str, barrier: str) -> list:
+        import time
+
+        from toolkit.distributed.assign import held_assigner
+
+        Path(barrier, name).touch()
+        deadline = time.monotonic() + 120
+        while len(os.listdir(barrier)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.005)  # a barrier: start assigning together
+        return [held_assigner("concurrent", holder).transform(chunk) for _ in range(8)]
+
+    results = ray.get([assign_repeatedly.remote(name, str(tmp_path)) for name in ("a", "b")])
+    differing = [i for r in results for i, t in enumerate(r) if not np.array_equal(t, local)]
+    assert differing == []
+
+
+@pytest.mark.slow
 def test_fit_sample_run_on_ray_same_as_local(in_repo, tmp_path, ray_local):
     """End to end with real UMAP: Ray's assignments and topic words equal the local backend's.
 
