@@ -3,10 +3,12 @@
 The fitted :class:`~toolkit.topics.sample.TopicAssigner` goes into the object store once per
 run. Each chunk is one Ray task; the worker process that runs it keeps the assigner it fetched
 (one per process, replaced when the next run's arrives), so a worker fetches and unpickles the
-model once and then assigns chunk after chunk, as an actor holding it would. Unlike actors,
-Ray's task workers outlive the run: the next run, another sweep point or a later chunk finds
-Python, the toolkit and UMAP's compiled code already loaded instead of starting a process
-(about 5 s per process here, plus numba's cache loads).
+model once and then assigns chunk after chunk, as an actor holding it would. The fetched
+assigner shares the object store's read-only memory with the node's other workers, except
+for the search state a query writes, which each process copies (:func:`own_search_state`).
+Unlike actors, Ray's task workers outlive the run: the next run, another sweep point or a
+later chunk finds Python, the toolkit and UMAP's compiled code already loaded instead of
+starting a process (about 5 s per process here, plus numba's cache loads).
 
 At most ``execution.workers`` chunks are in flight, so no more chunk arrays sit in the object
 store than there are workers to assign them. A chunk's result depends only on the chunk, so
