@@ -9,7 +9,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from toolkit.config import load_config
+from toolkit.config import TopicsConfig, load_config
 from toolkit.errors import ConfigError
 from toolkit.topics.keywords import keywords_from_counts, topic_keywords
 from toolkit.topics.sample import (
@@ -102,13 +102,10 @@ class _BatchDependentReducer:
 def _assigner():
     centres = np.array([[0.0, 0.0], [1.0, 1.0]])
 
-    class Cfg:
-        lemmatize = False
-        stopwords: list[str] = []
-        assign_epochs = 10
+    settings = TopicsConfig(lemmatize=False, assign_epochs=10)
 
     reduced = np.vstack([centres[0] + 0.01, centres[1] - 0.01])
-    return TopicAssigner.from_sample(_BatchDependentReducer(), reduced, np.array([0, 1]), Cfg)
+    return TopicAssigner.from_sample(_BatchDependentReducer(), reduced, np.array([0, 1]), settings)
 
 
 def test_assigner_nearest_centre_and_counts():

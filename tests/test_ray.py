@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from toolkit.config import load_config
+from toolkit.config import TopicsConfig, load_config
 from toolkit.errors import ConfigError
 
 
@@ -155,15 +155,12 @@ def test_chunk_assignment_same_with_1_and_2_workers(in_repo, ray_local):
     X = rng.random((600, 4)).astype(np.float32)
     ids, texts, langs = [f"s{i}" for i in range(600)], [f"Wort{i % 7} Haus" for i in range(600)], ["de"] * 600
 
-    class Cfg:
-        lemmatize = False
-        stopwords: list[str] = []
-        assign_epochs = 5
+    settings = TopicsConfig(lemmatize=False, assign_epochs=5)
 
     sample = np.arange(0, 600, 6)
     reduced = X[sample, :2]
     topics = (reduced[:, 0] > 0.5).astype(int)
-    assigner = TopicAssigner.from_sample(BatchDependentReducer(), reduced, topics, Cfg)
+    assigner = TopicAssigner.from_sample(BatchDependentReducer(), reduced, topics, settings)
     chunks = assignment_chunks(ids, texts, np.setdiff1d(np.arange(600), sample), 100)
 
     def assign(runner):
@@ -206,13 +203,10 @@ def test_concurrent_chunk_tasks_with_a_real_umap_assign_as_locally(ray_local, tm
     reducer, reduced = fit_reducer(X[:2000], n_components=5, n_neighbors=15, metric="cosine", seed=3,
                                    n_epochs=50, approximate=True)
 
-    class Cfg:
-        lemmatize = False
-        stopwords: list[str] = []
-        assign_epochs = 3
+    settings = TopicsConfig(lemmatize=False, assign_epochs=3)
 
     topics = np.argmin(((reduced[:, None, :] - reduced[:6][None]) ** 2).sum(-1), axis=1)
-    assigner = TopicAssigner.from_sample(reducer, reduced, topics, Cfg)
+    assigner = TopicAssigner.from_sample(reducer, reduced, topics, settings)
     chunk = X[2000:]
     local = assigner.transform(chunk)
     holder = [ray.put(assigner)]
