@@ -5,6 +5,8 @@ base class, so callers can catch them all at once and the CLI can print them as 
 
     ToolkitError
      +-- ConfigError          a config file, key or value is wrong
+     +-- ParameterError       a library function or estimator got an argument it cannot use
+                              (also a ValueError); ``param`` is the name as the library knows it
      +-- CorpusError          a corpus file is missing, unreadable or malformed
      +-- EmbeddingError       an embedder cannot be built or fails
      |    +-- ModelNotFoundError   the named model is neither installed nor a local folder
@@ -12,7 +14,11 @@ base class, so callers can catch them all at once and the CLI can print them as 
      +-- RunError             a run directory cannot be written or read
      +-- CacheError           the embedding cache cannot be used
 
-Anything else that escapes is a bug and is shown with its traceback.
+Library code names its own parameters (``n_clusters: expected an integer >= 2, got 1``); the
+code that builds a call from a config turns a :class:`ParameterError` into a
+:class:`ConfigError` naming the key path (``clustering.n_clusters: ...``) with
+:meth:`ParameterError.for_key`. Anything else that escapes is a bug and is shown with its
+traceback.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 __all__ = [
     "ToolkitError",
     "ConfigError",
+    "ParameterError",
     "CorpusError",
     "EmbeddingError",
     "ModelNotFoundError",
@@ -36,6 +43,27 @@ class ToolkitError(Exception):
 
 class ConfigError(ToolkitError):
     """A config file, key or value is wrong."""
+
+
+class ParameterError(ToolkitError, ValueError):
+    """A library function or estimator was given an argument it cannot use.
+
+    Parameters
+    ----------
+    param : str
+        The parameter's name as the function or estimator knows it (``n_clusters``).
+    problem : str
+        What is wrong and what was given (``expected an integer >= 2, got 1``).
+    """
+
+    def __init__(self, param: str, problem: str) -> None:
+        super().__init__(f"{param}: {problem}")
+        self.param = param
+        self.problem = problem
+
+    def for_key(self, key: str) -> ConfigError:
+        """The same problem as a :class:`ConfigError` naming the config key ``key``."""
+        return ConfigError(f"{key}: {self.problem}")
 
 
 class CorpusError(ToolkitError):
