@@ -114,7 +114,7 @@ def main() -> None:
         "texts": len(texts), "repeats": args.repeats, "cores": cores,
         "machine": platform.machine(), "python": platform.python_version(),
         "load_average_at_start": [round(x, 2) for x in start_load],
-        "tokenizer": one._load().tokenizer.backend,
+        "tokenizer": one.engine.tokenizer.backend,
         "vectors_identical_1_process_vs_workers": identical,
         "max_abs_diff_vs_package": package_diff,
         "rows": table,

@@ -162,7 +162,7 @@ def instrument(meter: Meter) -> None:
     import toolkit.evaluate
     import toolkit.experiment
     import toolkit.report
-    import toolkit.run_files
+    import toolkit.runs
     import toolkit.topics
 
     toolkit.experiment.get_embedder = meter.wrap(toolkit.experiment.get_embedder, "load_model")
@@ -174,7 +174,7 @@ def instrument(meter: Meter) -> None:
         toolkit.topics.reduce_embeddings, lambda *a, **kw: "map" if kw.get("n_components") == 2 else "reduce")
     toolkit.topics.fit_topics = meter.wrap(toolkit.topics.fit_topics, "topics")
     toolkit.evaluate.evaluate_run = meter.wrap(toolkit.evaluate.evaluate_run, "evaluate")
-    toolkit.run_files.write_run_files = meter.wrap(toolkit.run_files.write_run_files, "write")
+    toolkit.runs.write_run_files = meter.wrap(toolkit.runs.write_run_files, "write")
     toolkit.report.write_report = meter.wrap(toolkit.report.write_report, "report")
 
 
@@ -184,7 +184,7 @@ class TreeMeter:
     A thread reads ``/proc`` every ``interval`` seconds: the sum of VmRSS (shared pages counted
     once per process that maps them, an upper bound) and the sum of Pss from smaps_rollup
     (shared pages split between their users, the honest total). The current stage is set by
-    wrapping ``toolkit.experiment._Timer.stage``.
+    :meth:`on_stage`, which ``run_experiment(on_stage=...)`` calls at every stage boundary.
 
     Reading smaps_rollup makes the kernel walk every mapping of every process, which is not
     free: at 1M segments, sampling both sums every 0.5 s cost the driver about a quarter of a
@@ -260,26 +260,12 @@ class TreeMeter:
             self._record(with_pss=self.samples % self.pss_every == 0)
 
     def start(self) -> None:
-        import contextlib
-
-        import toolkit.experiment
-
-        original = toolkit.experiment._Timer.stage
-        meter = self
-
-        @contextlib.contextmanager
-        def stage(timer, name):
-            meter._record()
-            meter.stage = name
-            try:
-                with original(timer, name):
-                    yield
-            finally:
-                meter._record()
-                meter.stage = "between"
-
-        toolkit.experiment._Timer.stage = stage
         self._thread.start()
+
+    def on_stage(self, name: str, started: bool) -> None:
+        """Stage boundary from ``run_experiment``: sample, then switch the current stage."""
+        self._record()
+        self.stage = name if started else "between"
 
     def finish(self) -> dict[str, Any]:
         self._stop.set()
@@ -325,7 +311,7 @@ def worker(corpus: Path, result: Path, threads: int | None, cache: Path, ray_opt
     from toolkit.experiment import run_experiment
 
     start = time.perf_counter()
-    outcome = run_experiment(config, out=run_dir)
+    outcome = run_experiment(config, out=run_dir, on_stage=meter.on_stage if ray_opts else None)
     wall = time.perf_counter() - start
     mem = meter.finish()
     m = outcome.metrics

@@ -15,15 +15,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import toolkit.cache_store as cache_store
-from toolkit.embedding.cache import (
+import toolkit.cache.store as cache_store
+import toolkit.files as files
+from toolkit.cache import (
     ArrayCache,
     EmbeddingCache,
     array_key,
     default_cache_dir,
     text_hash,
 )
-from toolkit.embedding.cache_admin import cache_info, clear_cache
+from toolkit.cache.admin import cache_info, clear_cache
 from toolkit.errors import CacheError, EmbeddingError
 
 DIM = 8
@@ -266,7 +267,7 @@ def _prime(tmp_path, texts=TEXTS):
 
 def _recovers(cache, caplog, texts=TEXTS, *, warned=True):
     rec = Recorder()
-    with caplog.at_level(logging.WARNING, logger="toolkit.embedding.cache"):
+    with caplog.at_level(logging.WARNING, logger="toolkit.cache.embeddings"):
         X, stats = cache.get_or_compute(MODEL, texts, rec)
     np.testing.assert_array_equal(X, expected(texts))
     assert ("discarding corrupt" in caplog.text) is warned
@@ -296,11 +297,11 @@ def test_flipped_data_bytes_fail_the_checksum(tmp_path, caplog):
     messages = []
     handler = logging.Handler()
     handler.emit = lambda record: messages.append(record.getMessage())
-    logging.getLogger("toolkit.embedding.cache").addHandler(handler)
+    logging.getLogger("toolkit.cache.embeddings").addHandler(handler)
     try:
         _, stats = _recovers(cache, caplog)
     finally:
-        logging.getLogger("toolkit.embedding.cache").removeHandler(handler)
+        logging.getLogger("toolkit.cache.embeddings").removeHandler(handler)
     assert stats["computed"] == 3
     assert any("fails its checksum" in m for m in messages)
 
@@ -397,7 +398,7 @@ def test_rows_found_in_a_second_shard_after_corruption(tmp_path, caplog):
 
 def _crash_on_replace(monkeypatch, fail_on: int = 1):
     count = {"n": 0}
-    real = cache_store._replace
+    real = files.replace
 
     def replace(src, dst):
         if Path(dst).name == "CACHEDIR.TAG":
@@ -407,7 +408,7 @@ def _crash_on_replace(monkeypatch, fail_on: int = 1):
             raise OSError(28, "No space left on device")
         return real(src, dst)
 
-    monkeypatch.setattr(cache_store, "_replace", replace)
+    monkeypatch.setattr(files, "replace", replace)
 
 
 @pytest.mark.parametrize("fail_on", [1, 2], ids=["before-data-rename", "before-index-rename"])
@@ -597,7 +598,7 @@ def test_array_corruption_is_discarded(tmp_path, caplog, kind):
     cache.put("k", np.arange(6, dtype=np.float32))
     entry, data = _array_files(cache, "k")
     _corrupt(kind, entry, data)
-    with caplog.at_level(logging.WARNING, logger="toolkit.cache_store"):
+    with caplog.at_level(logging.WARNING, logger="toolkit.cache.store"):
         assert cache.get("k") is None
     assert "discarding corrupt cache entry k" in caplog.text
     assert not entry.exists()

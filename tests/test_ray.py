@@ -108,7 +108,7 @@ def _sib_texts(in_repo: Path, n: int) -> list[str]:
 
 def test_ray_embeddings_are_byte_identical_to_local(in_repo, tmp_path, ray_local, monkeypatch):
     """2 Ray workers, cold cache, real model (USE, 1 thread) == local, cold cache; caches interchange."""
-    import toolkit.embedding.cache as cache_mod
+    import toolkit.cache.embeddings as cache_mod
     from toolkit.distributed.embed import embed_corpus_ray
     from toolkit.embedding import get_embedder
     from toolkit.experiment import embed_corpus
@@ -256,7 +256,7 @@ def test_fit_sample_run_on_ray_same_as_local(in_repo, tmp_path, ray_local):
 @pytest.mark.slow
 def test_ray_sweep_survives_a_killed_worker_and_resumes(in_repo, tmp_path, ray_local):
     from toolkit.config import apply_overrides, load_config_dict
-    from toolkit.distributed import sweep as ray_sweep
+    from toolkit.sweep import ray as ray_sweep
     from toolkit.sweep import expand_sweep, point_config, run_sweep
 
     marker = tmp_path / "killed-once"
@@ -269,7 +269,7 @@ def test_ray_sweep_survives_a_killed_worker_and_resumes(in_repo, tmp_path, ray_l
     folder = tmp_path / "sw"
     folder.mkdir()
     (folder / "sweep.json").write_text("{}", encoding="utf-8")  # run_sweep marks its folder first
-    real = ray_sweep._run_point_task
+    real = ray_sweep.run_point_task
 
     def dies_once(point, config, target):
         # the first attempt kills its worker process outright
@@ -292,12 +292,12 @@ def test_ray_sweep_survives_a_killed_worker_and_resumes(in_repo, tmp_path, ray_l
 
 def test_sweep_task_runs_in_the_sweep_directory(tmp_path):
     """Relative paths in a Ray sweep resolve where the sweep started, not where the worker runs."""
-    from toolkit.distributed.sweep import _in_directory
+    from toolkit.sweep.ray import in_directory
 
     here = os.getcwd()
-    seen = _in_directory(str(tmp_path), lambda point, config, target: os.getcwd(), None, None, "p")
+    seen = in_directory(str(tmp_path), lambda point, config, target: os.getcwd(), None, None, "p")
     assert seen == str(tmp_path) and os.getcwd() == here
-    lost = _in_directory(str(tmp_path / "absent"), lambda *a: pytest.fail("must not run"), "point", None, "sw/p")
+    lost = in_directory(str(tmp_path / "absent"), lambda *a: pytest.fail("must not run"), "point", None, "sw/p")
     assert lost.status == "failed" and os.getcwd() == here
     assert "absent, which this Ray node does not have" in lost.error and "absolute paths" in lost.error
 
@@ -337,7 +337,7 @@ def test_embed_command_streams_a_file_into_the_cache(in_repo, tmp_path, ray_loca
     """`topicbridge embed` fills the cache; a later run finds every vector."""
     from toolkit.cli import app
     from toolkit.corpus import load_corpus
-    from toolkit.embedding.cache import EmbeddingCache
+    from toolkit.cache import EmbeddingCache
     from toolkit.embedding.fake import HashingEmbedder
 
     jsonl, _ = _corpus_files(in_repo, tmp_path, 90)

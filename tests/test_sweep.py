@@ -134,6 +134,7 @@ def fake_runs(monkeypatch):
             manifest = {"timings": {"embed": 0.5, "topics": 1.0},
                         "cache": {"embeddings": {"computed": 0}, "umap": "hit"}}
             (tmp / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+            (tmp / "topics.json").write_text("{}", encoding="utf-8")
             for name in ("topics.csv", "report.md", "report.html"):
                 (tmp / name).write_text("x\n", encoding="utf-8")
         return None
@@ -421,7 +422,7 @@ def test_damaged_finished_point_is_reported_not_rerun(tmp_path, corpus, fake_run
     fake_runs.clear()
     again = run_sweep(path, out=tmp_path / "sw")
     assert [p.status for p in again.points] == ["failed", "resumed"] and fake_runs == []
-    assert "metrics.json: unreadable" in again.points[0].error
+    assert "metrics.json: invalid JSON" in again.points[0].error
     assert again.points[0].error.endswith(f"delete {first.points[0].path} to rerun the point")
 
 

@@ -178,7 +178,7 @@ def report(run_dir: Path = typer.Argument(..., help="A finished run directory.")
 def compare_cmd(run_a: Path = typer.Argument(...), run_b: Path = typer.Argument(...)) -> None:
     """Print metric differences and how topics map between two runs."""
     with _user_errors():
-        from toolkit.compare import compare_text
+        from toolkit.report.compare import compare_text
 
         print(compare_text(run_a, run_b))
 
@@ -254,8 +254,8 @@ def runs_list(output_dir: Path = typer.Argument(Path("runs"), help="Folder holdi
 def cache_info_cmd(cache_dir: Optional[Path] = typer.Option(None, "--dir", help="Cache folder.")) -> None:
     """Show what the embedding cache holds."""
     with _user_errors():
-        from toolkit.embedding.cache import default_cache_dir
-        from toolkit.embedding.cache_admin import cache_info
+        from toolkit.cache import default_cache_dir
+        from toolkit.cache.admin import cache_info
 
         root = cache_dir or default_cache_dir()
         info = cache_info(root)
@@ -268,8 +268,8 @@ def cache_info_cmd(cache_dir: Optional[Path] = typer.Option(None, "--dir", help=
 def cache_clear_cmd(cache_dir: Optional[Path] = typer.Option(None, "--dir", help="Cache folder.")) -> None:
     """Delete everything in the embedding cache."""
     with _user_errors():
-        from toolkit.embedding.cache import default_cache_dir
-        from toolkit.embedding.cache_admin import clear_cache
+        from toolkit.cache import default_cache_dir
+        from toolkit.cache.admin import clear_cache
 
         root = cache_dir or default_cache_dir()
         freed = clear_cache(root)

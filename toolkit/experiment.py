@@ -20,14 +20,15 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from toolkit.align import LanguageAligner, align_embeddings
+from toolkit.cache import ArrayCache, EmbeddingCache, array_key, cache_root
 from toolkit.config import ExperimentConfig, config_hash
 from toolkit.corpus import Corpus, load_corpus
 from toolkit.embedding import Embedder, get_embedder
 from toolkit.runs import RunWriter, plan_run_dir
 from toolkit.topics.result import TopicResult
 
-__all__ = ["run_experiment", "RunOutcome", "Progress", "embed_corpus", "corpus_hash", "align_corpus",
-           "theme_metrics"]
+__all__ = ["run_experiment", "RunOutcome", "Progress", "StageTimer", "StageListener", "embed_corpus",
+           "corpus_hash", "align_corpus", "theme_metrics"]
 
 log = logging.getLogger(__name__)
 
@@ -89,26 +90,37 @@ def corpus_hash(corpus: Corpus) -> str:
     return h.hexdigest()
 
 
-class _Timer:
-    def __init__(self) -> None:
+#: ``on_stage(name, started)`` is told when a stage starts (``True``) and ends (``False``).
+StageListener = Callable[[str, bool], None]
+
+
+class StageTimer:
+    """Wall time per named stage of a run (``timings``, seconds), told to an optional listener.
+
+    Parameters
+    ----------
+    listener : callable, optional
+        ``listener(name, started)`` at the start and the end of every stage (a benchmark
+        measuring memory per stage, a notebook showing progress).
+    """
+
+    def __init__(self, listener: StageListener | None = None) -> None:
+        self.listener = listener
         self.timings: dict[str, float] = {}
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
+        """Time the ``with`` block as stage ``name`` (times of a repeated name add up)."""
+        if self.listener is not None:
+            self.listener(name, True)
         start = time.perf_counter()
         log.info("stage %s ...", name)
         try:
             yield
         finally:
             self.timings[name] = round(self.timings.get(name, 0.0) + time.perf_counter() - start, 4)
-
-
-def _cache_root(config: ExperimentConfig) -> Path | None:
-    if not config.cache.enabled:
-        return None
-    from toolkit.embedding.cache import default_cache_dir
-
-    return Path(config.cache.dir) if config.cache.dir else default_cache_dir()
+            if self.listener is not None:
+                self.listener(name, False)
 
 
 def embed_corpus(texts: list[str], embedder: Embedder, config: ExperimentConfig,
@@ -116,11 +128,9 @@ def embed_corpus(texts: list[str], embedder: Embedder, config: ExperimentConfig,
     """Embed texts through the content-addressed cache (when enabled)."""
     advance = progress("embed", len(texts))
     batch = config.embedding.batch_size
-    root = _cache_root(config)
+    root = cache_root(config)
     if root is None:
         return embedder.embed(texts, batch_size=batch, progress=advance), {"enabled": False}
-    from toolkit.embedding.cache import EmbeddingCache
-
     cache = EmbeddingCache(root)
     matrix, stats = cache.get_or_compute(
         embedder.model_key, texts, lambda missing: embedder.embed(missing, batch_size=batch), progress=advance)
@@ -129,11 +139,9 @@ def embed_corpus(texts: list[str], embedder: Embedder, config: ExperimentConfig,
 
 def _cached_array(config: ExperimentConfig, namespace: str, key_parts: dict[str, Any],
                   compute: Callable[[], np.ndarray], stats: dict[str, Any]) -> np.ndarray:
-    root = _cache_root(config)
+    root = cache_root(config)
     if root is None:
         return compute()
-    from toolkit.embedding.cache import ArrayCache, array_key
-
     cache = ArrayCache(root, namespace)
     key = array_key(**key_parts)
     hit = cache.get(key)
@@ -146,7 +154,8 @@ def _cached_array(config: ExperimentConfig, namespace: str, key_parts: dict[str,
 
 
 def run_experiment(config: ExperimentConfig, *, out: str | Path | None = None,
-                   progress: Progress | None = None, embedder: Embedder | None = None) -> RunOutcome:
+                   progress: Progress | None = None, embedder: Embedder | None = None,
+                   on_stage: StageListener | None = None) -> RunOutcome:
     """Run one experiment end to end and write its run directory.
 
     Parameters
@@ -159,6 +168,9 @@ def run_experiment(config: ExperimentConfig, *, out: str | Path | None = None,
         Progress hook for long stages (the CLI passes rich progress bars).
     embedder : Embedder, optional
         Use this embedder instead of building ``embedding.model`` (tests, notebooks).
+    on_stage : callable, optional
+        ``on_stage(name, started)`` at the start and end of each timed stage (``embed``,
+        ``topics``, ...; the names of ``manifest.json``'s ``timings``).
 
     Returns
     -------
@@ -171,14 +183,15 @@ def run_experiment(config: ExperimentConfig, *, out: str | Path | None = None,
     """
     from toolkit.evaluate import evaluate_run
     from toolkit.report import write_report
-    from toolkit.run_files import write_json, write_run_files
+    from toolkit.files import write_json
+    from toolkit.runs import write_run_files
 
     progress = progress or _no_progress
     if config.execution.backend == "ray":
         from toolkit.distributed.runtime import require_ray
 
         require_ray()  # without the extra: one clear error before any work
-    timer = _Timer()
+    timer = StageTimer(on_stage)
     target = plan_run_dir(config.output.dir, config.name, out)
     seed = config.seed
     with timer.stage("load_model"):
@@ -247,7 +260,7 @@ def run_experiment(config: ExperimentConfig, *, out: str | Path | None = None,
 
 
 def _fit_on_all(embeddings: np.ndarray, corpus: Corpus, config: ExperimentConfig, embedder: Embedder,
-                aligner: LanguageAligner, timer: _Timer, progress: Progress, cache_stats: dict[str, Any]) -> TopicResult:
+                aligner: LanguageAligner, timer: StageTimer, progress: Progress, cache_stats: dict[str, Any]) -> TopicResult:
     """UMAP (cached), topics and the 2-D map on every segment: the default path."""
     from toolkit.topics import fit_topics, reduce_embeddings
     from toolkit.topics.reduce import MAP_EPOCHS, REDUCE_METHOD
@@ -282,7 +295,7 @@ def _fit_on_all(embeddings: np.ndarray, corpus: Corpus, config: ExperimentConfig
 
 
 def _fit_on_sample(embeddings: np.ndarray, corpus: Corpus, config: ExperimentConfig, embedder: Embedder,
-                   aligner: LanguageAligner, timer: _Timer, progress: Progress) -> tuple[TopicResult, np.ndarray]:
+                   aligner: LanguageAligner, timer: StageTimer, progress: Progress) -> tuple[TopicResult, np.ndarray]:
     """``topics.fit_sample``: fit on a sample, assign the rest in fixed chunks (local or Ray)."""
     from toolkit.topics.reduce import MAP_EPOCHS, reduce_embeddings
     from toolkit.topics.sample import fit_topics_sampled, run_chunks_local, sample_indices

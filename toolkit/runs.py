@@ -1,4 +1,5 @@
-"""Run directories: where a run goes, atomic creation, and the registry of past runs.
+"""Run directories: the contract of what a run holds, where it goes, atomic creation, the data
+files, and the registry of past runs (docs/run-directory.md).
 
 A run is written under a hidden temporary name beside its target (``.NAME.partial-XXXX``) and
 renamed into place as the last step, so a folder with a run's name is always complete. A failed
@@ -9,6 +10,7 @@ overwritten.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import logging
@@ -19,15 +21,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from toolkit.errors import RunError
+import numpy as np
 
-__all__ = ["plan_run_dir", "RunWriter", "is_complete_run", "list_runs", "RUN_FILES", "read_json"]
+from toolkit.config import ExperimentConfig, config_to_yaml
+from toolkit.corpus.model import Corpus
+from toolkit.errors import RunError
+from toolkit.files import read_json as parse_json
+from toolkit.files import write_json
+from toolkit.topics.result import TopicResult
+
+__all__ = ["plan_run_dir", "RunWriter", "is_complete_run", "list_runs", "read_json", "write_run_files",
+           "topics_table", "DATA_FILES", "REPORT_FILES", "RUN_FILES"]
 
 log = logging.getLogger(__name__)
 
+#: The data files of a run (:func:`write_run_files` writes them; a report is built from them).
+DATA_FILES = ("config.yaml", "assignments.csv", "topics.csv", "topics.json", "metrics.json",
+              "manifest.json")
+#: The report files built from the data files (:func:`toolkit.report.write_report`).
+REPORT_FILES = ("report.md", "report.html")
 #: Files every complete run directory holds.
-RUN_FILES = ("config.yaml", "assignments.csv", "topics.csv", "metrics.json", "manifest.json",
-             "report.md", "report.html")
+RUN_FILES = DATA_FILES + REPORT_FILES
 
 
 def _is_empty_dir(path: Path) -> bool:
@@ -119,13 +133,23 @@ def is_complete_run(path: Path) -> bool:
     return path.is_dir() and not path.name.startswith(".") and all((path / f).is_file() for f in RUN_FILES)
 
 
-def read_json(path: Path) -> Any:
+def read_json(path: Path, expect: type | None = None) -> Any:
+    """A JSON file of a run directory (of type ``expect`` when given); every failure is a
+    :class:`RunError` naming the file and what to do."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return parse_json(path, expect)
     except FileNotFoundError:
         raise RunError(f"{path}: missing; is this a complete run directory?") from None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise RunError(f"{path}: unreadable ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise RunError(f"{path}: not valid UTF-8 ({exc}); run directories are written as UTF-8, "
+                       f"rerun the experiment or fix the file") from exc
+    except json.JSONDecodeError as exc:
+        raise RunError(f"{path}: invalid JSON at line {exc.lineno} column {exc.colno} ({exc.msg}); "
+                       f"the run directory is damaged, rerun the experiment") from exc
+    except ValueError as exc:  # the top-level value is not of type ``expect``
+        raise RunError(f"{path}: {exc}") from None
+    except OSError as exc:
+        raise RunError(f"{path}: unreadable ({exc.strerror or exc})") from None
 
 
 @dataclass(frozen=True)
@@ -155,3 +179,67 @@ def list_runs(output_dir: str | Path) -> list[RunSummary]:
         found.append(RunSummary(path=run, name=str(data.get("name", run.name)),
                                 created=str(data.get("created", "")), metrics=metrics))
     return sorted(found, key=lambda r: (r.created, str(r.path)))
+
+
+# ------------------------------------------------------------------------------ data files
+
+
+def topics_table(corpus: Corpus, result: TopicResult) -> list[dict[str, Any]]:
+    """One record per topic (outliers first when present), as written to topics.csv/json."""
+    langs = corpus.languages
+    seg_langs = np.asarray(corpus.langs)
+    rows = []
+    for t in result.topic_ids:
+        mask = result.topics == t
+        rows.append({
+            "topic": t,
+            "size": int(mask.sum()),
+            "label": result.labels.get(t, str(t)),
+            "theme": result.themes.get(t),
+            "sizes": {lang: int(np.sum(mask & (seg_langs == lang))) for lang in langs},
+            "keywords": result.keywords.get(t, []),
+            "keywords_by_lang": {lang: result.keywords_by_lang.get(t, {}).get(lang, []) for lang in langs},
+            "representatives": {
+                lang: [corpus.segments[i].id for i in idx]
+                for lang, idx in result.representatives.get(t, {}).items()
+            },
+        })
+    return rows
+
+
+def _words(pairs: list) -> str:
+    return ", ".join(str(w) for w, _ in pairs)
+
+
+def write_run_files(folder: Path, config: ExperimentConfig, corpus: Corpus, result: TopicResult,
+                    metrics: dict[str, Any], manifest: dict[str, Any]) -> None:
+    """Write config.yaml, assignments.csv, topics.csv, topics.json, metrics.json, manifest.json."""
+    (folder / "config.yaml").write_text(config_to_yaml(config), encoding="utf-8")
+
+    coords = result.coords
+    with (folder / "assignments.csv").open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "doc_id", "lang", "topic", "date", "label", "group", "x", "y", "text"])
+        for i, seg in enumerate(corpus.segments):
+            x, y = ("", "") if coords is None or not np.isfinite(coords[i, 0]) else (
+                f"{coords[i, 0]:.4f}", f"{coords[i, 1]:.4f}")
+            writer.writerow([seg.id, seg.doc_id, seg.lang or "und", int(result.topics[i]), seg.date or "",
+                             seg.label or "", seg.group or "", x, y, seg.text])
+
+    table = topics_table(corpus, result)
+    langs = corpus.languages
+    with (folder / "topics.csv").open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["topic", "size", "label", "theme", "keywords",
+                         *[f"size_{lang}" for lang in langs], *[f"keywords_{lang}" for lang in langs]])
+        for row in table:
+            writer.writerow([row["topic"], row["size"], row["label"], row["theme"] or "", _words(row["keywords"]),
+                             *[row["sizes"][lang] for lang in langs],
+                             *[_words(row["keywords_by_lang"][lang]) for lang in langs]])
+    write_json(folder / "topics.json", {
+        "languages": langs,
+        "topics": table,
+        "similarity": {"topics": result.similarity_topics, "matrix": np.round(result.similarity, 4)},
+    })
+    write_json(folder / "metrics.json", metrics)
+    write_json(folder / "manifest.json", manifest)

@@ -10,7 +10,10 @@ inside :func:`toolkit.distributed.runtime.require_ray`.
   write to the shared content-addressed embedding cache.
 - :mod:`~toolkit.distributed.assign`: actors holding the fitted sample model assign the
   remaining segments chunk by chunk (``topics.fit_sample``).
-- :mod:`~toolkit.distributed.sweep`: one Ray task per sweep point, with retries.
+
+Sweeps on Ray (one task per sweep point) live with the sweeps, in :mod:`toolkit.sweep.ray`:
+that runs whole experiments, so it sits above :mod:`toolkit.experiment`, while everything
+here works below one experiment.
 """
 
 __all__: list[str] = []

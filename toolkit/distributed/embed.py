@@ -1,6 +1,6 @@
 """Distributed embedding: Ray Data streams text chunks to embedder actors that fill the cache.
 
-The driver asks the content-addressed cache (:class:`toolkit.embedding.cache.EmbeddingCache`)
+The driver asks the content-addressed cache (:class:`toolkit.cache.EmbeddingCache`)
 which distinct texts are missing and cuts them into the same ``shard_rows`` chunks the local
 path computes. Each chunk is one row of a Ray Dataset; ``map_batches`` with an
 ``ActorPoolStrategy`` hands the rows to embedder actors (one model load per actor, one GPU per
@@ -24,7 +24,7 @@ import numpy as np
 
 from toolkit.errors import ConfigError, EmbeddingError
 
-__all__ = ["embed_corpus_ray", "actor_threads"]
+__all__ = ["embed_corpus_ray", "actor_threads", "use_gpu_if_assigned"]
 
 log = logging.getLogger(__name__)
 
@@ -34,16 +34,13 @@ def actor_threads(config: Any) -> int:
     return int(config.embedding.threads or 1)
 
 
-def _use_gpu_if_assigned(embedder: Any) -> None:
-    """Move a sentence-transformers model to the GPU Ray gave this actor (USE is numpy-only)."""
+def use_gpu_if_assigned(embedder: Any) -> None:
+    """Move the embedder to the GPU Ray gave this actor, if any (``Embedder.to``; USE stays
+    on the CPU)."""
     import ray
 
-    if not ray.get_gpu_ids() or getattr(embedder, "device", None) is None:
-        return
-    embedder.device = "cuda"
-    model = getattr(embedder, "_st", None)
-    if model is not None:
-        embedder._st = model.to("cuda")
+    if ray.get_gpu_ids():
+        embedder.to("cuda")
 
 
 class _EmbedActor:
@@ -54,10 +51,10 @@ class _EmbedActor:
         if not allow_download:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
         from toolkit.embedding import get_embedder
-        from toolkit.embedding.cache import EmbeddingCache
+        from toolkit.cache import EmbeddingCache
 
         self.embedder = get_embedder(model, allow_download=allow_download, threads=threads)
-        _use_gpu_if_assigned(self.embedder)
+        use_gpu_if_assigned(self.embedder)
         if self.embedder.model_key != model_key:
             raise EmbeddingError(f"a Ray worker has {self.embedder.model_key!r} but the driver has {model_key!r}: "
                                  "install the same package versions on every node")
@@ -88,10 +85,9 @@ def embed_corpus_ray(texts: list[str], embedder: Any, config: Any,
         ``workers`` and ``chunks``.
     """
     from toolkit.distributed.runtime import ensure_ray, gpus_per_actor, worker_count
-    from toolkit.embedding.cache import EmbeddingCache
-    from toolkit.experiment import _cache_root
+    from toolkit.cache import EmbeddingCache, cache_root
 
-    root = _cache_root(config)
+    root = cache_root(config)
     if root is None:
         raise ConfigError("execution.backend 'ray' needs cache.enabled: true: the embedding cache is where "
                           "the Ray workers put the vectors (set cache.dir to a folder every worker can reach)")

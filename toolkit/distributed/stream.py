@@ -64,12 +64,11 @@ class _CacheFiller:
         if not allow_download:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
         from toolkit.embedding import get_embedder
-        from toolkit.embedding.cache import EmbeddingCache
-
-        from toolkit.distributed.embed import _use_gpu_if_assigned
+        from toolkit.cache import EmbeddingCache
+        from toolkit.distributed.embed import use_gpu_if_assigned
 
         self.embedder = get_embedder(model, allow_download=allow_download, threads=threads)
-        _use_gpu_if_assigned(self.embedder)
+        use_gpu_if_assigned(self.embedder)
         self.cache = EmbeddingCache(cache_dir)
         self.batch_size = batch_size
 
@@ -131,9 +130,9 @@ def embed_files_ray(config: Any, progress: Any = None) -> dict[str, Any]:
     """
     from toolkit.distributed.embed import actor_threads
     from toolkit.distributed.runtime import ensure_ray, gpus_per_actor, worker_count
-    from toolkit.experiment import _cache_root
+    from toolkit.cache import cache_root
 
-    root = _cache_root(config)
+    root = cache_root(config)
     if root is None:
         raise ConfigError("topicbridge embed fills the embedding cache: set cache.enabled: true")
     root = Path(root).expanduser().resolve()

@@ -24,9 +24,23 @@ class Embedder(ABC):
 
     Subclasses set :attr:`name` and implement :meth:`_encode`; :meth:`embed` batches, reports
     progress and normalises. ``model_key`` identifies model and version for the cache.
+    :meth:`load` loads the model now (a model that cannot be loaded fails here, before any
+    work), :meth:`to` moves it to a device; both are no-ops for an embedder without either.
     """
 
     name: str = "embedder"
+
+    def load(self) -> Embedder:
+        """Load the model now instead of at the first :meth:`embed`; returns ``self``."""
+        return self
+
+    def to(self, device: str) -> Embedder:  # noqa: ARG002 - nothing to move by default
+        """Run on ``device`` (``"cpu"``, ``"cuda"``); returns ``self``.
+
+        The default keeps the embedder where it is: numpy models (``use-multilingual``) run on
+        the CPU only.
+        """
+        return self
 
     @property
     def model_key(self) -> str:

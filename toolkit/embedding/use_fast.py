@@ -43,6 +43,8 @@ from itertools import chain
 
 import numpy as np
 
+from toolkit.errors import EmbeddingError
+
 __all__ = [
     "MIN_TEXTS_FOR_WORKERS",
     "TOKEN_BUDGET",
@@ -338,8 +340,9 @@ class WorkerPool:
             _write_frame(proc.stdin, group)
             result = _read_frame(proc.stdout)
         except (OSError, EOFError) as exc:
-            raise RuntimeError(f"use-multilingual worker process {proc.pid} died "
-                               f"(exit status {proc.poll()})") from exc
+            raise EmbeddingError(f"use-multilingual worker process {proc.pid} died "
+                                 f"(exit status {proc.poll()}); rerun, and if it happens again "
+                                 f"set embedding.threads: 1 to embed in this process") from exc
         finally:
             self._idle.put(proc)
         return result

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import os
 import time
 from pathlib import Path
 
 from toolkit.errors import RunError
+from toolkit.files import write_text_atomic
 from toolkit.report.context import report_context
 from toolkit.report.data import load_run
 from toolkit.report.figures import MAP_MAX_POINTS
@@ -15,22 +15,19 @@ from toolkit.report.html import render_html
 from toolkit.report.markdown import render_markdown
 from toolkit.report.pngs import write_pngs
 
-__all__ = ["write_text_atomic", "write_report"]
+__all__ = ["write_report_file", "write_report"]
 
 log = logging.getLogger(__name__)
 
 
-def write_text_atomic(path: Path, text: str) -> Path:
-    """Write ``text`` (UTF-8) to a temporary file beside ``path`` and rename it into place."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+def write_report_file(path: Path, text: str) -> Path:
+    """Write one report file atomically (:func:`toolkit.files.write_text_atomic`); a failure is a
+    :class:`RunError` naming the file."""
     try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
+        return write_text_atomic(path, text)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise RunError(f"{path}: cannot write the report ({exc.strerror or exc}); check the "
                        f"folder exists and is writable") from exc
-    return path
 
 
 def write_report(run_dir: str | Path, out_dir: str | Path | None = None, *,
@@ -66,8 +63,8 @@ def write_report(run_dir: str | Path, out_dir: str | Path | None = None, *,
         raise RunError(f"{out}: cannot create the report folder ({exc.strerror or exc})") from exc
     context = report_context(data)
     pngs = write_pngs(data, out / "figures")
-    md_path = write_text_atomic(out / "report.md", render_markdown(data, pngs, context=context))
-    html_path = write_text_atomic(out / "report.html",
+    md_path = write_report_file(out / "report.md", render_markdown(data, pngs, context=context))
+    html_path = write_report_file(out / "report.html",
                                   render_html(data, max_points=max_points, context=context))
     log.info("report of %s written to %s in %.1fs (HTML %.1f MB)", run_dir, out,
              time.perf_counter() - start, html_path.stat().st_size / 1e6)

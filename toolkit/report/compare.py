@@ -3,7 +3,9 @@
 Topics are matched by their members: over the segment ids both runs share, the Jaccard
 overlap of every topic pair is computed and a one-to-one mapping that maximises the total
 overlap is found (:func:`toolkit.evaluate.stability.match_topics`, Hungarian algorithm). Outliers (``-1``) are never
-matched but count as one more cluster in the adjusted Rand index.
+matched but count as one more cluster in the adjusted Rand index. The comparison renders as
+HTML/Markdown (``topicbridge report --compare``, :func:`write_comparison`) and as text for
+the terminal (``topicbridge compare``, :func:`compare_text`).
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ import numpy as np
 import pandas as pd
 
 from toolkit.errors import RunError
-from toolkit.report.build import write_text_atomic
+from toolkit.report.build import write_report_file
 from toolkit.report.context import format_value, run_name
 from toolkit.report.data import ReportData, load_run
 from toolkit.report.html import html_environment
 from toolkit.report.markdown import markdown_environment
 
-__all__ = ["TopicMatch", "MetricDiff", "Comparison", "compare_runs", "write_comparison"]
+__all__ = ["TopicMatch", "MetricDiff", "Comparison", "compare_runs", "write_comparison", "format_comparison",
+           "compare_text"]
 
 log = logging.getLogger(__name__)
 
@@ -244,7 +247,32 @@ def write_comparison(run_a: str | Path, run_b: str | Path, out_dir: str | Path) 
         raise RunError(f"{out}: cannot create the comparison folder ({exc.strerror or exc})") from exc
     md = markdown_environment().get_template("comparison.md.j2").render(**ctx)
     html = html_environment().get_template("comparison.html.j2").render(**ctx)
-    paths = [write_text_atomic(out / "comparison.md", md),
-             write_text_atomic(out / "comparison.html", html)]
+    paths = [write_report_file(out / "comparison.md", md),
+             write_report_file(out / "comparison.html", html)]
     log.info("comparison of %s and %s written to %s (ARI %s)", run_a, run_b, out, ctx["ari"])
     return paths
+
+
+def format_comparison(cmp: Comparison) -> str:
+    """Render a :class:`Comparison` as aligned text for the terminal (``topicbridge compare``)."""
+    lines = [f"A: {cmp.name_a}", f"B: {cmp.name_b}",
+             f"shared segments: {cmp.shared} (only in A: {cmp.only_a}, only in B: {cmp.only_b})",
+             f"ARI between assignments: {cmp.ari:.4f}" if cmp.ari is not None else "ARI between assignments: n/a",
+             "", f"{'metric':<32}{'A':>12}{'B':>12}{'B-A':>12}"]
+    for m in cmp.metrics:
+        if m.diff is None:
+            continue
+        lines.append(f"{m.name:<32}{m.a:>12.4g}{m.b:>12.4g}{m.diff:>+12.4g}")
+    lines += ["", "matched topics (A -> B, Jaccard of members over shared segments):"]
+    matched = [m for m in cmp.matches if m.topic_a is not None and m.topic_b is not None]
+    lines += [f"  {m.topic_a:>4} -> {m.topic_b:<4} {m.jaccard:.3f}  {m.name_a}  |  {m.name_b}" for m in matched] or ["  none"]
+    unmatched_a = [m.topic_a for m in cmp.matches if m.topic_b is None]
+    unmatched_b = [m.topic_b for m in cmp.matches if m.topic_a is None]
+    if unmatched_a or unmatched_b:
+        lines.append(f"unmatched: A {unmatched_a or '-'}, B {unmatched_b or '-'}")
+    return "\n".join(lines)
+
+
+def compare_text(run_a: str | Path, run_b: str | Path) -> str:
+    """Compare two run directories and return the text rendering."""
+    return format_comparison(compare_runs(run_a, run_b))

@@ -18,14 +18,14 @@ import pandas as pd
 import yaml
 
 from toolkit.errors import RunError
+from toolkit.runs import DATA_FILES, read_json
 
 __all__ = ["REQUIRED_FILES", "CorpusSummary", "TopicInfo", "ReportData", "load_run"]
 
 log = logging.getLogger(__name__)
 
-#: Files a run directory must hold for a report to be built from it.
-REQUIRED_FILES = ("config.yaml", "assignments.csv", "topics.csv", "topics.json", "metrics.json",
-                  "manifest.json")
+#: Files a run directory must hold for a report to be built from it (the run's data files).
+REQUIRED_FILES = DATA_FILES
 
 _ASSIGNMENT_COLUMNS = ("id", "doc_id", "lang", "topic", "text")
 _OPTIONAL_ASSIGNMENT_COLUMNS = ("date", "label", "group", "x", "y")
@@ -181,17 +181,6 @@ def _read_text(path: Path) -> str:
     except UnicodeDecodeError as exc:
         raise RunError(f"{path}: not valid UTF-8 ({exc}); run directories are written as UTF-8, "
                        f"rerun the experiment or fix the file") from exc
-
-
-def _read_json(path: Path, expect: type) -> Any:
-    try:
-        value = json.loads(_read_text(path))
-    except json.JSONDecodeError as exc:
-        raise RunError(f"{path}: invalid JSON at line {exc.lineno} column {exc.colno} ({exc.msg}); "
-                       f"the run directory is damaged, rerun the experiment") from exc
-    if not isinstance(value, expect):
-        raise RunError(f"{path}: expected a JSON {expect.__name__}, found {type(value).__name__}")
-    return value
 
 
 def _read_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
@@ -392,9 +381,9 @@ def load_run(run_dir: str | Path) -> ReportData:
         raise RunError(f"{root / 'config.yaml'}: invalid YAML ({exc})") from exc
     if not isinstance(config, dict):
         raise RunError(f"{root / 'config.yaml'}: expected a mapping at the top level")
-    manifest = _read_json(root / "manifest.json", dict)
-    metrics = _read_json(root / "metrics.json", dict)
-    topics_json = _read_json(root / "topics.json", dict)
+    manifest = read_json(root / "manifest.json", dict)
+    metrics = read_json(root / "metrics.json", dict)
+    topics_json = read_json(root / "topics.json", dict)
     assignments = _load_assignments(root / "assignments.csv")
 
     languages = topics_json.get("languages")

@@ -23,7 +23,8 @@ from pydantic import BaseModel
 from toolkit.config import ExperimentConfig, config_from_dict
 from toolkit.errors import ConfigError
 
-__all__ = ["SweepPoint", "PointResult", "SweepOutcome", "expand_sweep", "point_config"]
+__all__ = ["SweepPoint", "PointResult", "SweepOutcome", "expand_sweep", "point_config", "canonical",
+           "flatten_grid", "short_keys"]
 
 #: Keys a ``sweep:`` section may hold.
 _SWEEP_KEYS = ("grid", "seeds")
@@ -161,18 +162,19 @@ def _schema_field(path: str, source: str) -> None:
             model = ann
 
 
-def _canonical(value: Any) -> str:
+def canonical(value: Any) -> str:
+    """One JSON spelling of a value, so equal values compare equal as text."""
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def _flatten_grid(grid: dict[Any, Any], prefix: str = "") -> dict[Any, Any]:
+def flatten_grid(grid: dict[Any, Any], prefix: str = "") -> dict[Any, Any]:
     """``{hdbscan: {min_cluster_size: [..]}}`` (what ``--set sweep.grid.a.b=[..]`` builds) ->
     ``{"hdbscan.min_cluster_size": [..]}``; a later spelling of the same key path wins."""
     out: dict[Any, Any] = {}
     for key, value in grid.items():
         path = f"{prefix}{key}" if isinstance(key, str) else key
         if isinstance(value, dict) and isinstance(key, str):
-            for k, v in _flatten_grid(value, f"{path}.").items():
+            for k, v in flatten_grid(value, f"{path}.").items():
                 out.pop(k, None)
                 out[k] = v
         else:
@@ -189,7 +191,7 @@ def _validate_grid(grid: Any, source: str) -> dict[str, list[Any]]:
             f"{source}: sweep.grid must be a mapping of key paths to lists of values, e.g. "
             f"{{hdbscan.min_cluster_size: [10, 15]}}; got {type(grid).__name__}")
     out: dict[str, list[Any]] = {}
-    for key, values in _flatten_grid(grid).items():
+    for key, values in flatten_grid(grid).items():
         if not isinstance(key, str) or not key.strip() or any(not p for p in key.split(".")):
             raise ConfigError(f"{source}: sweep.grid: key {key!r} is not a key path like "
                               f"'hdbscan.min_cluster_size'")
@@ -203,7 +205,7 @@ def _validate_grid(grid: Any, source: str) -> dict[str, list[Any]]:
             raise ConfigError(f"{source}: sweep.grid.{key} is an empty list; give at least one value")
         seen: set[str] = set()
         for v in values:
-            c = _canonical(v)
+            c = canonical(v)
             if c in seen:
                 raise ConfigError(f"{source}: sweep.grid.{key} lists the value {v!r} twice")
             seen.add(c)
@@ -239,12 +241,12 @@ def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
 
 
 def _slug(value: Any) -> str:
-    text = value if isinstance(value, str) else _canonical(value)
+    text = value if isinstance(value, str) else canonical(value)
     text = re.sub(r"[^A-Za-z0-9.]+", "-", text).strip("-.")
     return text[:40] or "x"
 
 
-def _short_keys(keys: Sequence[str]) -> dict[str, str]:
+def short_keys(keys: Sequence[str]) -> dict[str, str]:
     """The last part of each key path, or the whole path when two keys end alike."""
     last = [k.rsplit(".", 1)[-1] for k in keys]
     return {k: (s if last.count(s) == 1 else k) for k, s in zip(keys, last)}
@@ -253,13 +255,13 @@ def _short_keys(keys: Sequence[str]) -> dict[str, str]:
 def _cell_names(grid: dict[str, list[Any]], cells: list[dict[str, Any]]) -> list[str]:
     if not grid:
         return ["base"]
-    short = _short_keys(list(grid))
+    short = short_keys(list(grid))
     names = ["_".join(f"{short[k]}-{_slug(v)}" for k, v in cell.items()) for cell in cells]
     for name in set(names):
         clash = [i for i, n in enumerate(names) if n == name]
         if len(clash) > 1:  # different values that slug alike: add a digest of the values
             for i in clash:
-                digest = hashlib.sha256(_canonical(cells[i]).encode("utf-8")).hexdigest()[:6]
+                digest = hashlib.sha256(canonical(cells[i]).encode("utf-8")).hexdigest()[:6]
                 names[i] = f"{name}-{digest}"
     return names
 

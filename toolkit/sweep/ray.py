@@ -1,6 +1,6 @@
 """Sweeps on Ray: one Ray task per sweep point (``topicbridge sweep CONFIG --backend ray``).
 
-Each point is an ordinary run (:func:`toolkit.sweep._run_point`, so the same resume and error
+Each point is an ordinary run (:func:`toolkit.sweep.point.run_point`, so the same resume and error
 rules as the local sweep) executed inside a Ray task with ``embedding.threads`` CPUs
 (default 1). Inside the task the point runs with ``execution.backend: local``: the point is
 already the unit of parallelism. Points whose run directory is complete are skipped without
@@ -19,7 +19,11 @@ import logging
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-__all__ = ["run_points_ray", "TASK_RETRIES"]
+from toolkit.runs import is_complete_run
+from toolkit.sweep.point import Embedders, run_point
+from toolkit.sweep.points import PointResult
+
+__all__ = ["run_points_ray", "run_point_task", "in_directory", "TASK_RETRIES"]
 
 log = logging.getLogger(__name__)
 
@@ -27,22 +31,18 @@ log = logging.getLogger(__name__)
 TASK_RETRIES = 3
 
 
-def _run_point_task(point: Any, config: Any, target: str) -> Any:
+def run_point_task(point: Any, config: Any, target: str) -> Any:
     """Body of the Ray task: run one point locally inside the worker."""
     import os
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from toolkit.sweep import _Embedders, _run_point
-
     local = config.model_copy(update={"execution": config.execution.model_copy(update={"backend": "local"})})
-    return _run_point(point, local, Path(target), _Embedders())
+    return run_point(point, local, Path(target), Embedders())
 
 
-def _in_directory(cwd: str, task: Callable[[Any, Any, str], Any], point: Any, config: Any, target: str) -> Any:
+def in_directory(cwd: str, task: Callable[[Any, Any, str], Any], point: Any, config: Any, target: str) -> Any:
     """Run ``task`` with ``cwd`` as the current directory, then restore the worker's own."""
     import os
-
-    from toolkit.sweep import PointResult
 
     if not os.path.isdir(cwd):
         return PointResult(point, "failed", Path(target), error=(
@@ -65,8 +65,6 @@ def run_points_ray(points: Sequence[Any], configs: Sequence[Any], folder: Path, 
     locally); tests pass a wrapper that injects faults.
     """
     from toolkit.distributed.runtime import ensure_ray
-    from toolkit.runs import is_complete_run
-    from toolkit.sweep import _Embedders, _run_point
 
     ray = ensure_ray(execution)
     results: list[Any] = [None] * len(points)
@@ -76,19 +74,17 @@ def run_points_ray(points: Sequence[Any], configs: Sequence[Any], folder: Path, 
         target = folder / point.name
         if is_complete_run(target):  # resume: read it here, schedule nothing
             progress(f"{i + 1}/{n} {point.name} (done before)", None)(1)
-            results[i] = _run_point(point, config, target, _Embedders())
+            results[i] = run_point(point, config, target, Embedders())
             continue
-        remote = ray.remote(_in_directory).options(
+        remote = ray.remote(in_directory).options(
             num_cpus=config.embedding.threads or 1, max_retries=TASK_RETRIES, retry_exceptions=False)
-        pending[remote.remote(str(Path.cwd()), task or _run_point_task, point, config, str(target))] = i
+        pending[remote.remote(str(Path.cwd()), task or run_point_task, point, config, str(target))] = i
     while pending:
         done, _ = ray.wait(list(pending), num_returns=1)
         i = pending.pop(done[0])
         try:
             results[i] = ray.get(done[0])
         except Exception as exc:  # noqa: BLE001 - a lost point is recorded, the sweep goes on
-            from toolkit.sweep import PointResult
-
             log.warning("sweep point %s was lost on Ray: %s", points[i].name, exc)
             results[i] = PointResult(points[i], "failed", folder / points[i].name, error=(
                 f"the Ray task failed {TASK_RETRIES + 1} times ({type(exc).__name__}); rerun the sweep "

@@ -1,7 +1,7 @@
 """Cache maintenance: what a cache holds (``topicbridge cache info``) and clearing it.
 
-Works on the layout of :mod:`toolkit.embedding.cache` (embedding shards) and
-:class:`toolkit.cache_store.ArrayCache` (stored arrays), reading only indexes and file sizes.
+Works on the layout of :mod:`toolkit.cache.embeddings` (embedding shards) and
+:class:`toolkit.cache.store.ArrayCache` (stored arrays), reading only indexes and file sizes.
 """
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ import logging
 import os
 from pathlib import Path
 
-from toolkit.cache_store import TMP_PREFIX, ArrayCache, CorruptEntry, iter_files, remove_quietly
-from toolkit.embedding.cache import EmbeddingCache, _parse_index
+from toolkit.cache.embeddings import EmbeddingCache, parse_index
+from toolkit.cache.store import ArrayCache, CorruptEntry, iter_files, remove_quietly
 from toolkit.errors import CacheError
+from toolkit.files import TMP_PREFIX
 
 __all__ = ["cache_info", "clear_cache"]
 
@@ -75,7 +76,7 @@ def cache_info(root: str | Path) -> dict:
             if path.suffix != ".json" or path.name.startswith(TMP_PREFIX):
                 continue
             try:
-                shard = _parse_index(path)
+                shard = parse_index(path)
             except (CorruptEntry, OSError):
                 continue
             model_key = shard.model_key

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from toolkit.errors import RunError, ToolkitError
-from toolkit.sweep_points import PointResult, _canonical, _short_keys
+from toolkit.sweep.points import PointResult, canonical, short_keys
 
 __all__ = ["summarize_cells", "metric_keys", "points_csv", "cells_csv", "markdown"]
 
@@ -125,7 +125,7 @@ def _fmt(v: Any) -> str:
     if isinstance(v, float):
         return "" if not math.isfinite(v) else repr(round(v, 6))
     if isinstance(v, (dict, list)):
-        return _canonical(v)
+        return canonical(v)
     return str(v)
 
 
@@ -221,7 +221,7 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 def markdown(definition: dict[str, Any], results: Sequence[PointResult], cells: Sequence[dict[str, Any]],
               metric_keys: list[str]) -> str:
     grid = _grid_keys(results)
-    short = _short_keys(grid)
+    short = short_keys(grid)
     n_failed = sum(r.status == "failed" for r in results)
     n_resumed = sum(r.status == "resumed" for r in results)
     numeric = [k for k in metric_keys if any(_number(r.metrics.get(k)) is not None for r in results)]

@@ -1,10 +1,8 @@
 """Crash-safe on-disk storage of numpy arrays, and the generic :class:`ArrayCache`.
 
-Everything the cache writes goes through :func:`atomic_write`: the bytes are written to a
-uniquely named temporary file in the destination folder, flushed and fsynced, then moved into
-place with :func:`os.replace` and the folder is fsynced. A reader therefore sees either the old
-file, the new file or no file, never a partial one, and two processes writing at the same time
-never share a temporary file.
+Everything the cache writes goes through :func:`toolkit.files.atomic_write`: a reader sees
+either the old file, the new file or no file, never a partial one, and two processes writing
+at the same time never share a temporary file.
 
 Arrays are stored as ``.npy`` files beside a small JSON *entry* that records the dtype, the
 shape and the SHA-256 of the array bytes. The JSON is written last and is the commit marker: a
@@ -29,19 +27,19 @@ import os
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 
 from toolkit.errors import CacheError
+from toolkit.files import TMP_PREFIX, atomic_write, read_json
 
 __all__ = [
     "ArrayCache",
     "array_key",
     "array_checksum",
-    "atomic_write",
     "default_cache_dir",
     "ensure_writable_dir",
     "load_npy_verified",
@@ -58,8 +56,6 @@ FORMAT_VERSION = 1
 #: Files without a commit marker (temporary files, data files without an entry) older than
 #: this many seconds are left-overs of a killed process and may be deleted.
 STALE_SECONDS = 3600.0
-#: Prefix of every temporary file; nothing else in the cache starts with it.
-TMP_PREFIX = ".tmp-"
 #: Names the cache accepts for namespaces and keys (they become file names).
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _CACHEDIR_TAG = (
@@ -67,9 +63,6 @@ _CACHEDIR_TAG = (
     "# This file marks a topicbridge cache directory (embeddings and reduced embeddings).\n"
     "# It can be deleted at any time with `topicbridge cache clear`.\n"
 )
-
-# Indirection so tests can simulate a crash between writing a temporary file and renaming it.
-_replace = os.replace
 
 
 class CorruptEntry(Exception):
@@ -141,50 +134,6 @@ def ensure_writable_dir(path: str | Path, root: str | Path | None = None) -> Pat
     return path
 
 
-def _fsync_dir(folder: Path) -> None:
-    """Persist a rename; not every platform or file system supports it."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def atomic_write(path: str | Path, write: Callable[[IO[bytes]], Any]) -> None:
-    """Write a file so that it appears complete or not at all.
-
-    Parameters
-    ----------
-    path : str or pathlib.Path
-        Final file name. Its folder must exist.
-    write : callable
-        Called with a binary file object opened on a temporary file in the same folder.
-
-    Raises
-    ------
-    OSError
-        If writing or renaming fails; the temporary file is removed and ``path`` is untouched.
-    """
-    path = Path(path)
-    tmp = path.with_name(f"{TMP_PREFIX}{uuid.uuid4().hex}-{path.name}")
-    try:
-        with open(tmp, "xb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        _replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    _fsync_dir(path.parent)
-
-
 def write_npy_atomic(path: str | Path, array: np.ndarray) -> None:
     """Atomically save ``array`` as a ``.npy`` file (no pickles)."""
     atomic_write(path, lambda fh: np.lib.format.write_array(fh, array, allow_pickle=False))
@@ -202,15 +151,12 @@ def array_checksum(array: np.ndarray) -> str:
     return hashlib.sha256(memoryview(array).cast("B")).hexdigest()
 
 
-def read_json(path: Path) -> dict:
+def read_entry(path: Path) -> dict:
     """Read a JSON object; raise :class:`CorruptEntry` if it is not one."""
     try:
-        obj = json.loads(path.read_bytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CorruptEntry(f"{path.name} is not valid JSON ({exc})") from exc
-    if not isinstance(obj, dict):
-        raise CorruptEntry(f"{path.name} does not hold a JSON object")
-    return obj
+        return read_json(path, dict)
+    except ValueError as exc:  # invalid UTF-8 or JSON, or not an object
+        raise CorruptEntry(f"{path.name} is not a valid JSON object ({exc})") from exc
 
 
 def load_npy_verified(
@@ -384,7 +330,7 @@ class ArrayCache:
             return None
         data_path: Path | None = None
         try:
-            entry = read_json(entry_path)
+            entry = read_entry(entry_path)
             if entry.get("format") != FORMAT_VERSION or entry.get("key") != key:
                 raise CorruptEntry(f"{entry_path.name} has an unknown format or another key")
             data_name = entry.get("data")
@@ -441,7 +387,7 @@ class ArrayCache:
             "created": time.time(),
         }
         try:
-            old = read_json(entry_path).get("data") if entry_path.is_file() else None
+            old = read_entry(entry_path).get("data") if entry_path.is_file() else None
         except (CorruptEntry, OSError):
             old = None
         try:
@@ -465,7 +411,7 @@ class ArrayCache:
                 # "<key>.<16 hex>.npy" belongs to "<key>.json" if that entry names it.
                 entry_path = self.folder / f"{path.name[:-21]}.json"
                 try:
-                    orphan = read_json(entry_path).get("data") != path.name
+                    orphan = read_entry(entry_path).get("data") != path.name
                 except (CorruptEntry, OSError):
                     orphan = True
             else:

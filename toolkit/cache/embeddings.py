@@ -12,7 +12,7 @@ Layout (see ``docs/cache.md``)::
     <root>/CACHEDIR.TAG
     <root>/embeddings/<model slug>-<sha256(model_key)[:12]>/shard-<uuid>.npy
     <root>/embeddings/<model slug>-<sha256(model_key)[:12]>/shard-<uuid>.json
-    <root>/arrays/<namespace>/...                       (see toolkit.cache_store.ArrayCache)
+    <root>/arrays/<namespace>/...                       (see toolkit.cache.store.ArrayCache)
 
 Reads are memory-mapped and verified (shape, size, checksum) before any row is used; a bad
 shard or index is logged, deleted and its rows recomputed.
@@ -31,9 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
-from toolkit.cache_store import (
+from toolkit.cache.store import (
     FORMAT_VERSION,
-    TMP_PREFIX,
     ArrayCache,
     CorruptEntry,
     array_checksum,
@@ -43,13 +42,14 @@ from toolkit.cache_store import (
     is_stale,
     iter_files,
     load_npy_verified,
-    read_json,
+    read_entry,
     remove_quietly,
     unwritable_error,
     write_json_atomic,
     write_npy_atomic,
 )
 from toolkit.errors import CacheError, EmbeddingError
+from toolkit.files import TMP_PREFIX
 
 __all__ = [
     "EmbeddingCache",
@@ -57,6 +57,8 @@ __all__ = [
     "array_key",
     "default_cache_dir",
     "text_hash",
+    "parse_index",
+    "Shard",
 ]
 
 logger = logging.getLogger(__name__)
@@ -88,7 +90,7 @@ def _model_folder_name(model_key: str) -> str:
 
 
 @dataclass(frozen=True, eq=False)
-class _Shard:
+class Shard:
     """One committed shard, as described by its index file."""
 
     stem: str
@@ -109,9 +111,9 @@ class _Shard:
         return self.folder / f"{self.stem}.npy"
 
 
-def _parse_index(path: Path) -> _Shard:
+def parse_index(path: Path) -> Shard:
     """Read and validate one shard index; raise CorruptEntry if anything is off."""
-    entry = read_json(path)
+    entry = read_entry(path)
     try:
         if entry["format"] != FORMAT_VERSION:
             raise CorruptEntry(f"{path.name} has format {entry['format']!r}")
@@ -130,7 +132,7 @@ def _parse_index(path: Path) -> _Shard:
             raise CorruptEntry(f"{path.name} fails its checksum")
         if not isinstance(entry["model_key"], str) or not isinstance(entry["sha256"], str):
             raise CorruptEntry(f"{path.name} has no model key or checksum")
-        return _Shard(
+        return Shard(
             stem=path.stem,
             folder=path.parent,
             model_key=entry["model_key"],
@@ -184,19 +186,19 @@ class EmbeddingCache:
 
     # -- reading -------------------------------------------------------------------------
 
-    def _shards(self, model_key: str) -> list[_Shard]:
+    def _shards(self, model_key: str) -> list[Shard]:
         """Committed shards of a model, oldest first; corrupt indexes are removed."""
         folder = self.model_folder(model_key)
         files = list(iter_files(folder))
         indexed: set[str] = set()
-        shards: list[_Shard] = []
+        shards: list[Shard] = []
         for path in files:
             if path.suffix != ".json" or path.name.startswith(TMP_PREFIX):
                 continue
             if not _SHARD_NAME.match(path.stem):
                 continue
             try:
-                shard = _parse_index(path)
+                shard = parse_index(path)
             except CorruptEntry as exc:
                 _discard(path.stem, folder, exc)
                 continue
