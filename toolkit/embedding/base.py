@@ -8,7 +8,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["Embedder", "available_cores"]
+__all__ = ["Embedder", "available_cores", "normalize_rows"]
 
 
 def available_cores() -> int:
@@ -17,6 +17,16 @@ def available_cores() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
         return max(1, os.cpu_count() or 1)
+
+
+def normalize_rows(vectors: np.ndarray) -> np.ndarray:
+    """Scale each row of ``vectors`` to unit L2 length in place (zero rows stay zero); returns it.
+
+    Every embedder's output goes through this, so all of them normalise bit for bit alike.
+    """
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    np.divide(vectors, norms, out=vectors, where=norms > 0)
+    return vectors
 
 
 class Embedder(ABC):
@@ -77,10 +87,7 @@ class Embedder(ABC):
             parts.append(np.asarray(self._encode(batch), dtype=np.float32))
             if progress is not None:
                 progress(len(batch))
-        out = np.vstack(parts)
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        np.divide(out, norms, out=out, where=norms > 0)
-        return out
+        return normalize_rows(np.vstack(parts))
 
     @property
     def dimension(self) -> int:

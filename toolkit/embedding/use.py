@@ -16,7 +16,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
 
-from toolkit.embedding.base import Embedder, available_cores
+from toolkit.embedding.base import Embedder, available_cores, normalize_rows
 from toolkit.errors import ModelNotFoundError
 
 __all__ = ["USEEmbedder"]
@@ -171,10 +171,7 @@ class USEEmbedder(Embedder):
             for group in groups:
                 parts.append(engine.encode_groups([group]))
                 tick.advance(len(group))
-        out = np.vstack(parts)
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        np.divide(out, norms, out=out, where=norms > 0)
-        return out
+        return normalize_rows(np.vstack(parts))
 
     @property
     def dimension(self) -> int:

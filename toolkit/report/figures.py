@@ -357,8 +357,12 @@ def _stacked_topic_bars(data: ReportData, categories: list[str], counts: pd.Data
     return bars
 
 
-def over_time_figure(data: ReportData) -> FigureSpec | None:
-    """Segments per topic per month (or per day for short spans), stacked bars."""
+def topic_counts_over_time(data: ReportData) -> tuple[pd.DataFrame, list[str], str] | None:
+    """Dated segments per period (rows, as :func:`time_bins` bins them) and topic (columns).
+
+    Returns ``(counts, periods, unit)``, or ``None`` when no segment has a usable date; the
+    periods without segments are not rows of ``counts``.
+    """
     if not data.has_dates:
         return None
     frame = data.assignments[data.assignments["date"] != ""]
@@ -367,7 +371,15 @@ def over_time_figure(data: ReportData) -> FigureSpec | None:
     frame = frame[frame["period"] != ""]
     if frame.empty:
         return None
-    counts = frame.groupby(["period", "topic"]).size().unstack(fill_value=0)
+    return frame.groupby(["period", "topic"]).size().unstack(fill_value=0), periods, unit
+
+
+def over_time_figure(data: ReportData) -> FigureSpec | None:
+    """Segments per topic per month (or per day for short spans), stacked bars."""
+    binned = topic_counts_over_time(data)
+    if binned is None:
+        return None
+    counts, periods, unit = binned
     fig = go.Figure(_stacked_topic_bars(data, periods, counts, "v"))
     figure = _finish(fig, 460, barmode="stack", xaxis=dict(type="category", title=unit),
                      yaxis=_count_axis(counts.sum(axis=1).max()), legend=dict(title=dict(text="topic")))

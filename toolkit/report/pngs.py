@@ -21,7 +21,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from toolkit.report.data import ReportData
-from toolkit.report.figures import (OUTLIER_COLOR, language_colors, time_bins, topic_axis_label,
+from toolkit.report.figures import (OUTLIER_COLOR, language_colors, topic_axis_label, topic_counts_over_time,
                                     topic_colors)
 
 __all__ = ["PNG_FILES", "write_pngs"]
@@ -158,14 +158,11 @@ def _map_png(data: ReportData, path: Path, max_points: int = 20000) -> Path:
 
 
 def _time_png(data: ReportData, path: Path) -> Path | None:
-    frame = data.assignments[data.assignments["date"] != ""]
-    bins, periods, unit = time_bins(frame["date"])
-    frame = frame.assign(period=bins.to_numpy())
-    frame = frame[frame["period"] != ""]
-    if frame.empty:
+    binned = topic_counts_over_time(data)
+    if binned is None:
         return None
-    counts = (frame.groupby(["period", "topic"]).size().unstack(fill_value=0)
-              .reindex(periods, fill_value=0))
+    counts, periods, unit = binned
+    counts = counts.reindex(periods, fill_value=0)
     colors = topic_colors(data)
     fig = Figure(figsize=(max(6.0, min(14.0, 0.35 * len(counts) + 4)), 4.2))
     ax = fig.add_subplot()
