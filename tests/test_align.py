@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from toolkit.align import ALIGN_METHODS, LanguageAligner, align_embeddings
-from toolkit.errors import ConfigError
+from toolkit.errors import ConfigError, ParameterError
 
 
 def _parallel(n_groups: int = 60, dim: int = 16, offset: float = 3.0, seed: int = 0):
@@ -51,7 +51,7 @@ def test_none_returns_the_input_unchanged():
     assert np.shares_memory(out, X)  # no copy: at 100k segments a copy doubled peak memory
     assert aligner.info_["method"] == "none"
     X[0, 0] = np.nan
-    with pytest.raises(ConfigError, match="NaN"):
+    with pytest.raises(ParameterError, match="^X: .*NaN"):
         align_embeddings(X, langs, method="none")
 
 
@@ -127,39 +127,39 @@ def test_transform_without_language_keeps_vectors_for_offset_methods():
     np.testing.assert_allclose(projected, aligner.transform(v, ["ru", "de"]), atol=1e-6)
 
 
-def test_groups_without_any_group_is_a_config_error():
+def test_groups_without_any_group_is_a_parameter_error():
     X, langs, _, _ = _parallel()
-    with pytest.raises(ConfigError, match="align.method=groups needs translation groups"):
+    with pytest.raises(ParameterError, match="^groups: method='groups' needs translation groups"):
         align_embeddings(X, langs, method="groups", groups=[None] * len(X))
-    with pytest.raises(ConfigError, match="needs translation groups"):
+    with pytest.raises(ParameterError, match="needs translation groups"):
         align_embeddings(X, langs, method="groups", groups=[str(i) for i in range(len(X))])
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"method": "rotate"}, r"align.method: expected one of none, center, .* got 'rotate'"),
-    ({"method": "remove_language", "n_directions": 0}, r"align.n_directions: expected an integer >= 1, got 0"),
-    ({"method": "remove_language", "shrinkage": 2.0}, r"align.shrinkage: expected a number in \[0, 1\], got 2.0"),
+    ({"method": "rotate"}, r"^method: expected one of none, center, .* got 'rotate'"),
+    ({"method": "remove_language", "n_directions": 0}, r"^n_directions: expected an integer >= 1, got 0"),
+    ({"method": "remove_language", "shrinkage": 2.0}, r"^shrinkage: expected a number in \[0, 1\], got 2.0"),
 ])
-def test_bad_parameters_name_the_key(kwargs, message):
+def test_bad_parameters_name_the_parameter(kwargs, message):
     X, langs, _, _ = _parallel()
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(ParameterError, match=message):
         align_embeddings(X, langs, **kwargs)
 
 
 def test_bad_inputs():
     X, langs, groups, _ = _parallel()
-    with pytest.raises(ConfigError, match="got 3 languages for 180 rows"):
+    with pytest.raises(ParameterError, match="^langs: got 3 languages for 180 rows"):
         align_embeddings(X, langs[:3], method="center")
     bad = X.copy()
     bad[0, 0] = np.nan
-    with pytest.raises(ConfigError, match="NaN or infinite"):
+    with pytest.raises(ParameterError, match="^X: the embedding matrix holds NaN or infinite"):
         align_embeddings(bad, langs, method="center")
-    with pytest.raises(ConfigError, match="non-empty 2-D embedding matrix"):
+    with pytest.raises(ParameterError, match="^X: expected a non-empty 2-D embedding matrix"):
         align_embeddings(X[0], langs, method="center")
-    with pytest.raises(ConfigError, match="got 2 groups for 180 rows"):
+    with pytest.raises(ParameterError, match="^groups: got 2 groups for 180 rows"):
         align_embeddings(X, langs, method="groups", groups=groups[:2])
     with pytest.raises(ConfigError, match="transform called before fit"):
         LanguageAligner("center").transform(X)
     fitted = LanguageAligner("center").fit(X, langs)
-    with pytest.raises(ConfigError, match="fitted on 16-d embeddings, got 4-d"):
+    with pytest.raises(ParameterError, match="^X: fitted on 16-d embeddings, got 4-d"):
         fitted.transform(X[:, :4])

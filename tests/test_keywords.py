@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from toolkit.errors import ConfigError, TopicModelError
+from toolkit.errors import ParameterError, TopicModelError
 from toolkit.topics.keywords import (
     interleave_keywords,
     representative_indices,
@@ -134,7 +134,7 @@ def test_single_topic_and_list_topics() -> None:
     ("args", "error", "message"),
     [
         (([["a"]], np.array([0, 1]), ["de"]), TopicModelError, r"one topic id per segment"),
-        (([["a"]], np.array([0]), ["de", "ru"]), TopicModelError, "got 2 languages for 1 segments"),
+        (([["a"]], np.array([0]), ["de", "ru"]), ParameterError, "^langs: got 2 languages for 1 rows"),
         ((["a b"], np.array([0]), ["de"]), TopicModelError, r"tokens\[0\] is a string"),
         (([["a"]], np.array([0.5]), ["de"]), TopicModelError, "topic ids must be integers"),
         (([["a"]], np.array(["x"]), ["de"]), TopicModelError, "topic ids must be integers"),
@@ -147,7 +147,7 @@ def test_topic_keywords_errors(args, error, message) -> None:
 
 
 def test_topic_keywords_top_n_error() -> None:
-    with pytest.raises(ConfigError, match="top_n must be an integer >= 1, got 0"):
+    with pytest.raises(ParameterError, match="^top_n: must be an integer >= 1, got 0"):
         topic_keywords([["a"]], np.array([0]), ["de"], top_n=0)
 
 
@@ -207,9 +207,9 @@ def test_representative_empty() -> None:
         (np.zeros(3), np.array([0, 0, 0]), ["de"] * 3, 1, TopicModelError, "must be a 2-D"),
         (np.zeros((3, 2)), np.array([0, 0]), ["de"] * 3, 1, TopicModelError,
          r"one topic id per segment \(3 segments\)"),
-        (np.zeros((2, 2)), np.array([0, 0]), ["de"], 1, TopicModelError, "got 1 languages"),
+        (np.zeros((2, 2)), np.array([0, 0]), ["de"], 1, ParameterError, "^langs: got 1 languages"),
         (np.array([[np.nan, 1.0]]), np.array([0]), ["de"], 1, TopicModelError, "NaN"),
-        (np.ones((1, 2)), np.array([0]), ["de"], 0, ConfigError, "n must be an integer >= 1"),
+        (np.ones((1, 2)), np.array([0]), ["de"], 0, ParameterError, "^n: must be an integer >= 1"),
     ],
 )
 def test_representative_errors(emb, topics, langs, n, error, message) -> None:
@@ -266,9 +266,9 @@ def test_rerank_ties_duplicates_and_empty() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"method": "bm25"}, ConfigError, "method must be one of keybert, mmr, got 'bm25'"),
-        ({"method": "mmr", "diversity": 1.5}, ConfigError, r"diversity must be a number in \[0, 1\]"),
-        ({"method": "mmr", "top_n": 0}, ConfigError, "top_n must be an integer >= 1"),
+        ({"method": "bm25"}, ParameterError, "^method: must be one of keybert, mmr, got 'bm25'"),
+        ({"method": "mmr", "diversity": 1.5}, ParameterError, r"^diversity: must be a number in \[0, 1\]"),
+        ({"method": "mmr", "top_n": 0}, ParameterError, "^top_n: must be an integer >= 1"),
         ({"method": "keybert", "topic_vector": np.ones(4)}, TopicModelError,
          r"embed returned shape \(2, 3\) for 2 words, expected \(2, 4\)"),
     ],

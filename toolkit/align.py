@@ -39,7 +39,8 @@ from typing import Any
 
 import numpy as np
 
-from toolkit.errors import ConfigError
+from toolkit.arrays import as_langs, unit_rows
+from toolkit.errors import ConfigError, ParameterError
 
 __all__ = ["ALIGN_METHODS", "LanguageAligner", "align_embeddings"]
 
@@ -51,33 +52,15 @@ ALIGN_METHODS = ("none", "center", "standardize", "remove_language", "groups")
 _EPS = 1e-8
 
 
-def _check_method(method: str) -> None:
-    if method not in ALIGN_METHODS:
-        raise ConfigError(f"align.method: expected one of {', '.join(ALIGN_METHODS)}, got {method!r}")
-
-
-def _as_matrix(X: Any, what: str, dtype: type = np.float64) -> np.ndarray:
+def _as_matrix(X: Any, dtype: type = np.float64) -> np.ndarray:
     arr = np.asarray(X, dtype=dtype)
     if arr.ndim != 2 or arr.shape[0] == 0:
-        raise ConfigError(f"{what}: expected a non-empty 2-D embedding matrix, got shape {arr.shape}")
+        raise ParameterError("X", f"expected a non-empty 2-D embedding matrix, got shape {arr.shape}")
     # In row blocks: a whole-matrix isfinite would allocate n x dim booleans.
     for start in range(0, arr.shape[0], 8192):
         if not np.isfinite(arr[start:start + 8192]).all():
-            raise ConfigError(f"{what}: the embedding matrix holds NaN or infinite values")
+            raise ParameterError("X", "the embedding matrix holds NaN or infinite values")
     return arr
-
-
-def _as_langs(langs: Sequence[str | None] | None, n: int, what: str) -> np.ndarray | None:
-    if langs is None:
-        return None
-    if len(langs) != n:
-        raise ConfigError(f"{what}: got {len(langs)} languages for {n} rows; pass one language per row")
-    return np.asarray([lang if isinstance(lang, str) and lang else "und" for lang in langs], dtype=object)
-
-
-def _unit_rows(X: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(X, axis=1, keepdims=True)
-    return X / np.where(norms > _EPS, norms, 1.0)
 
 
 def _orthonormal_complement(basis: np.ndarray | None, vectors: np.ndarray, tol: float = 1e-6) -> np.ndarray:
@@ -139,12 +122,13 @@ class LanguageAligner:
         self.normalize = normalize
 
     def _validate(self) -> None:
-        _check_method(self.method)
+        if self.method not in ALIGN_METHODS:
+            raise ParameterError("method", f"expected one of {', '.join(ALIGN_METHODS)}, got {self.method!r}")
         if isinstance(self.n_directions, bool) or not isinstance(self.n_directions, (int, np.integer)) \
                 or self.n_directions < 1:
-            raise ConfigError(f"align.n_directions: expected an integer >= 1, got {self.n_directions!r}")
+            raise ParameterError("n_directions", f"expected an integer >= 1, got {self.n_directions!r}")
         if not (isinstance(self.shrinkage, (int, float)) and 0.0 <= float(self.shrinkage) <= 1.0):
-            raise ConfigError(f"align.shrinkage: expected a number in [0, 1], got {self.shrinkage!r}")
+            raise ParameterError("shrinkage", f"expected a number in [0, 1], got {self.shrinkage!r}")
 
     def fit(self, X: Any, langs: Sequence[str | None], groups: Sequence[str | None] | None = None
             ) -> LanguageAligner:
@@ -166,16 +150,18 @@ class LanguageAligner:
 
         Raises
         ------
-        ConfigError
-            For an unknown method or bad parameter, mismatched lengths, or ``groups`` without
-            any group of two or more rows.
+        ParameterError
+            For an unknown method or bad parameter, mismatched lengths, a matrix that is not
+            2-D or not finite, or ``groups`` without any group of two or more rows (named by
+            the parameter: ``method``, ``n_directions``, ``shrinkage``, ``X``, ``langs``,
+            ``groups``).
         """
         self._validate()
         if self.method == "none":
             # Nothing to learn. Check the matrix in place (a float64 copy plus per-language
             # statistics doubled peak memory at 100k segments for no use).
-            X = _as_matrix(X, "align.method=none", dtype=np.float32)
-            lang_arr = _as_langs(langs, X.shape[0], "align.method=none")
+            X = _as_matrix(X, dtype=np.float32)
+            lang_arr = as_langs(langs, X.shape[0])
             self.languages_ = sorted(set(lang_arr.tolist()))
             self.mean_ = X.mean(axis=0, dtype=np.float64)
             self.scale_ = np.ones(X.shape[1])
@@ -183,9 +169,9 @@ class LanguageAligner:
             self.components_ = np.zeros((0, X.shape[1]))
             self.info_ = {"method": "none", "languages": len(self.languages_), "normalize": bool(self.normalize)}
             return self
-        X = _as_matrix(X, f"align.method={self.method}")
+        X = _as_matrix(X)
         n, dim = X.shape
-        lang_arr = _as_langs(langs, n, f"align.method={self.method}")
+        lang_arr = as_langs(langs, n)
         self.languages_ = sorted(set(lang_arr.tolist()))
         self.mean_ = X.mean(axis=0)
         self.scale_ = X.std(axis=0)
@@ -244,17 +230,17 @@ class LanguageAligner:
     def _group_directions(self, X: np.ndarray, groups: Sequence[str | None] | None) -> tuple[np.ndarray, int]:
         n = X.shape[0]
         if groups is not None and len(groups) != n:
-            raise ConfigError(f"align.method=groups: got {len(groups)} groups for {n} rows")
+            raise ParameterError("groups", f"got {len(groups)} groups for {n} rows")
         members: dict[str, list[int]] = {}
         for i, g in enumerate(groups or []):
             if g is not None and str(g) != "":
                 members.setdefault(str(g), []).append(i)
         multi = [idx for idx in members.values() if len(idx) >= 2]
         if not multi:
-            raise ConfigError(
-                "align.method=groups needs translation groups (a 'group' value shared by two or more "
-                "items, e.g. the JSONL key 'group'); this corpus has none. Use align.method="
-                "remove_language, which needs only the languages.")
+            raise ParameterError(
+                "groups", "method='groups' needs translation groups (a 'group' value shared by two or "
+                "more items, e.g. the JSONL key 'group'); this corpus has none. Use method="
+                "'remove_language', which needs only the languages.")
         diffs = np.vstack([X[idx] - X[idx].mean(axis=0) for idx in multi])
         _, s, vt = np.linalg.svd(diffs, full_matrices=False)
         k = int(min(self.n_directions, int(np.sum(s > _EPS * max(s[0], _EPS)))))
@@ -276,10 +262,10 @@ class LanguageAligner:
         """
         if not hasattr(self, "info_"):
             raise ConfigError("LanguageAligner.transform called before fit")
-        X = _as_matrix(X, f"align.method={self.method}", dtype=np.float32 if self.method == "none" else np.float64)
+        X = _as_matrix(X, dtype=np.float32 if self.method == "none" else np.float64)
         if X.shape[1] != self.mean_.shape[0]:
-            raise ConfigError(f"align: fitted on {self.mean_.shape[0]}-d embeddings, got {X.shape[1]}-d")
-        lang_arr = _as_langs(langs, X.shape[0], f"align.method={self.method}")
+            raise ParameterError("X", f"fitted on {self.mean_.shape[0]}-d embeddings, got {X.shape[1]}-d")
+        lang_arr = None if langs is None else as_langs(langs, X.shape[0])
         if self.method == "none":
             # Nothing to remove: hand the embeddings on exactly as they came.
             return np.asarray(X, dtype=np.float32)
@@ -298,7 +284,7 @@ class LanguageAligner:
             C = self.components_
             out = X - ((X - self.mean_) @ C.T) @ C
         if self.normalize:
-            out = _unit_rows(out)
+            out = unit_rows(out, tiny=_EPS)
         return out.astype(np.float32)
 
     def fit_transform(self, X: Any, langs: Sequence[str | None],

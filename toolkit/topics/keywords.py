@@ -25,7 +25,8 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from toolkit.errors import ConfigError, TopicModelError
+from toolkit.arrays import as_langs, unit_rows
+from toolkit.errors import ParameterError, TopicModelError
 from toolkit.topics.vectorizer import whitespace_vectorizer
 
 __all__ = [
@@ -64,18 +65,9 @@ def _as_topics(topics: np.ndarray | Sequence[int], n: int, what: str) -> np.ndar
     return arr.astype(np.int64)
 
 
-def _as_langs(langs: Sequence[str | None], n: int, what: str) -> list[str]:
-    if len(langs) != n:
-        raise TopicModelError(
-            f"{what}: got {len(langs)} languages for {n} segments; pass one language per "
-            "segment."
-        )
-    return [lang if isinstance(lang, str) and lang else "und" for lang in langs]
-
-
-def _check_top_n(value: int, name: str, what: str) -> None:
+def _check_top_n(value: int, name: str) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ConfigError(f"{what}: {name} must be an integer >= 1, got {value!r}.")
+        raise ParameterError(name, f"must be an integer >= 1, got {value!r}.")
 
 
 def _top_terms(row: sp.csr_matrix, terms: np.ndarray, top_n: int) -> Keywords:
@@ -168,7 +160,7 @@ def keywords_from_counts(
     -------
     The same two mappings as :func:`topic_keywords` on the whole corpus.
     """
-    _check_top_n(top_n, "top_n", "keywords_from_counts")
+    _check_top_n(top_n, "top_n")
     present = [key for key, n in sizes.items() if n > 0]
     ids = sorted({int(t) for t, _ in present})
     languages = sorted({lang for _, lang in present})
@@ -228,15 +220,16 @@ def topic_keywords(
     Raises
     ------
     TopicModelError
-        If the lengths of ``tokens``, ``topics`` and ``langs`` disagree.
-    ConfigError
-        If ``top_n`` is not a positive integer.
+        If the lengths of ``tokens`` and ``topics`` disagree.
+    ParameterError
+        If ``top_n`` is not a positive integer, or ``langs`` does not have one language per
+        segment.
     """
     what = "topic_keywords"
-    _check_top_n(top_n, "top_n", what)
+    _check_top_n(top_n, "top_n")
     n = len(tokens)
     topic_arr = _as_topics(topics, n, what)
-    lang_list = _as_langs(langs, n, what)
+    lang_arr = as_langs(langs, n)
     for i, toks in enumerate(tokens):
         if isinstance(toks, str):
             raise TopicModelError(
@@ -244,8 +237,7 @@ def topic_keywords(
                 "(MultilingualTokenizer.tokenize_many gives them)."
             )
     ids = sorted({int(t) for t in topic_arr})
-    lang_arr = np.asarray(lang_list, dtype=object)
-    languages = sorted(set(lang_list))
+    languages = sorted(set(lang_arr.tolist()))
 
     everything = np.ones(n, dtype=bool)
     overall = dict(zip(ids, _ctfidf(_class_docs(tokens, topic_arr, ids, everything), top_n)))
@@ -259,11 +251,6 @@ def topic_keywords(
             per_language[t][lang] = found.get(t, [])
     logger.debug("keywords for %d topics in %d languages", len(ids), len(languages))
     return overall, per_language
-
-
-def _unit_rows(matrix: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
 
 
 def representative_indices(
@@ -297,12 +284,12 @@ def representative_indices(
     Raises
     ------
     TopicModelError
-        If the shapes of the inputs disagree or the embeddings are not finite.
-    ConfigError
-        If ``n`` is not a positive integer.
+        If the shapes of ``embeddings`` and ``topics`` disagree or the embeddings are not finite.
+    ParameterError
+        If ``n`` is not a positive integer, or ``langs`` does not have one language per row.
     """
     what = "representative_indices"
-    _check_top_n(n, "n", what)
+    _check_top_n(n, "n")
     emb = np.asarray(embeddings)
     if emb.ndim != 2:
         raise TopicModelError(
@@ -310,9 +297,8 @@ def representative_indices(
             f"got shape {emb.shape}."
         )
     topic_arr = _as_topics(topics, emb.shape[0], what)
-    lang_list = _as_langs(langs, emb.shape[0], what)
-    lang_arr = np.asarray(lang_list, dtype=object)
-    languages = sorted(set(lang_list))
+    lang_arr = as_langs(langs, emb.shape[0])
+    languages = sorted(set(lang_arr.tolist()))
     ids = sorted({int(x) for x in topic_arr})
     # Row blocks in float64: a whole-matrix float64 copy and its unit-normalised twin took
     # 8 GB more than the matrix itself at 1M x 512 (measured at 16.8 GB peak).
@@ -349,7 +335,7 @@ def _unit_blocks(matrix: np.ndarray, what: str):
         block = np.asarray(matrix[start:start + BLOCK_ROWS], dtype=np.float64)
         if not np.all(np.isfinite(block)):
             raise TopicModelError(f"{what}: embeddings contain NaN or infinite values.")
-        yield start, _unit_rows(block)
+        yield start, unit_rows(block)
 
 
 def rerank_keywords(
@@ -386,21 +372,19 @@ def rerank_keywords(
 
     Raises
     ------
-    ConfigError
+    ParameterError
         If ``method``, ``top_n`` or ``diversity`` is invalid.
     TopicModelError
         If the embedding shapes do not match.
     """
     what = "rerank_keywords"
     if method not in RERANK_METHODS:
-        raise ConfigError(
-            f"{what}: method must be one of {', '.join(RERANK_METHODS)}, got {method!r}."
-        )
-    _check_top_n(top_n, "top_n", what)
+        raise ParameterError("method", f"must be one of {', '.join(RERANK_METHODS)}, got {method!r}.")
+    _check_top_n(top_n, "top_n")
     if isinstance(diversity, bool) or not isinstance(diversity, (int, float)) or not (
         0.0 <= diversity <= 1.0
     ):
-        raise ConfigError(f"{what}: diversity must be a number in [0, 1], got {diversity!r}.")
+        raise ParameterError("diversity", f"must be a number in [0, 1], got {diversity!r}.")
     words = list(dict.fromkeys(candidates))
     if not words:
         return []
@@ -411,7 +395,7 @@ def rerank_keywords(
             f"{what}: embed returned shape {vectors.shape} for {len(words)} words, expected "
             f"({len(words)}, {vec.shape[0]}) to match the topic vector."
         )
-    unit = _unit_rows(vectors)
+    unit = unit_rows(vectors)
     norm = np.linalg.norm(vec)
     relevance = unit @ (vec / norm if norm > 0 else vec)
 
