@@ -1,4 +1,4 @@
-"""toolkit.topics.clustering: scikit-learn clusterers for BERTopic, and choosing k."""
+"""toolkit.topics.clustering and .clusterers: the registry of clusterers for BERTopic, and choosing k."""
 
 from __future__ import annotations
 
@@ -9,14 +9,21 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from toolkit.config import config_from_dict
-from toolkit.errors import ConfigError, TopicModelError
-from toolkit.topics.clustering import (
-    CLUSTER_METHODS,
-    AutoKClusterer,
-    FixedKClusterer,
+from toolkit.errors import ConfigError, ParameterError, TopicModelError
+from toolkit.topics.clusterers import (
+    AgglomerativeClusterer,
+    GaussianMixtureClusterer,
+    HdbscanClusterer,
+    KMeansClusterer,
     auto_k_range,
-    build_clusterer,
 )
+from toolkit.topics.clustering import CLUSTER_METHODS, CLUSTERERS, build_clusterer
+
+
+def _clusterer(method, **params):
+    """The registry's class for ``method`` with the parameters it has (agglomerative has no n_init)."""
+    cls = CLUSTERERS[method]
+    return cls(**{k: v for k, v in params.items() if k in cls().get_params()})
 
 
 def _blobs(sizes=(40, 30, 20, 10), dim: int = 5, seed: int = 0):
@@ -33,12 +40,15 @@ def _config(**clustering):
 
 def test_methods():
     assert CLUSTER_METHODS == ("hdbscan", "kmeans", "gmm", "agglomerative")
+    assert tuple(CLUSTERERS) == CLUSTER_METHODS and len(CLUSTERERS) == 4
+    assert CLUSTERERS["kmeans"] is KMeansClusterer and CLUSTERERS["hdbscan"] is HdbscanClusterer
+    assert "dbscan" not in CLUSTERERS
 
 
 @pytest.mark.parametrize("method", ["kmeans", "gmm", "agglomerative"])
 def test_fixed_k_recovers_blobs_with_ids_by_size(method):
     X, y = _blobs()
-    model = FixedKClusterer(method, n_clusters=4, random_state=0, n_init=2).fit(X)
+    model = _clusterer(method, n_clusters=4, random_state=0, n_init=2).fit(X)
     assert adjusted_rand_score(y, model.labels_) == 1.0
     assert model.n_clusters_ == 4
     # 0 is the largest cluster, 3 the smallest
@@ -48,20 +58,20 @@ def test_fixed_k_recovers_blobs_with_ids_by_size(method):
 
 def test_fixed_k_is_deterministic_for_a_seed():
     X, _ = _blobs(seed=1)
-    a = FixedKClusterer("kmeans", n_clusters=6, random_state=5).fit(X).labels_
-    b = FixedKClusterer("kmeans", n_clusters=6, random_state=5).fit(X).labels_
+    a = KMeansClusterer(n_clusters=6, random_state=5).fit(X).labels_
+    b = KMeansClusterer(n_clusters=6, random_state=5).fit(X).labels_
     assert np.array_equal(a, b)
 
 
 def test_fixed_k_clipped_to_the_number_of_points():
     X, _ = _blobs(sizes=(2, 2))
-    assert FixedKClusterer("kmeans", n_clusters=10).fit(X).n_clusters_ == 4
+    assert KMeansClusterer(n_clusters=10).fit(X).n_clusters_ == 4
 
 
 @pytest.mark.parametrize("method", ["kmeans", "gmm", "agglomerative"])
 def test_auto_k_finds_the_blob_count(method):
     X, y = _blobs()
-    model = AutoKClusterer(method, min_clusters=2, max_clusters=6, min_size=5, tolerance=0.0, n_init=2).fit(X)
+    model = _clusterer(method, min_clusters=2, max_clusters=6, min_size=5, tolerance=0.0, n_init=2).fit(X)
     assert model.n_clusters_ == 4
     assert adjusted_rand_score(y, model.labels_) == 1.0
     assert sorted(model.scores_) == list(range(2, 7))
@@ -70,8 +80,8 @@ def test_auto_k_finds_the_blob_count(method):
 
 def test_auto_k_tolerance_keeps_the_smallest_near_best_count():
     X, _ = _blobs(sizes=(30, 30, 30, 30, 30, 30), dim=8)
-    strict = AutoKClusterer(min_clusters=2, max_clusters=8, min_size=5, tolerance=0.0, n_init=2).fit(X)
-    loose = AutoKClusterer(min_clusters=2, max_clusters=8, min_size=5, tolerance=0.9, n_init=2).fit(X)
+    strict = KMeansClusterer(min_clusters=2, max_clusters=8, min_size=5, tolerance=0.0, n_init=2).fit(X)
+    loose = KMeansClusterer(min_clusters=2, max_clusters=8, min_size=5, tolerance=0.9, n_init=2).fit(X)
     best = max(strict.scores_.values())
     assert strict.n_clusters_ == 6
     assert loose.scores_ == strict.scores_
@@ -92,23 +102,45 @@ def test_auto_k_range_grows_with_the_corpus():
 
 
 @pytest.mark.parametrize("make, message", [
-    (lambda: FixedKClusterer("dbscan"), r"clustering.method: expected one of kmeans, gmm, agglomerative, got 'dbscan'"),
-    (lambda: FixedKClusterer("kmeans", n_clusters=1), r"clustering.n_clusters: expected an integer >= 2, got 1"),
-    (lambda: FixedKClusterer("agglomerative", linkage="median"), r"clustering.linkage: expected one of ward"),
-    (lambda: FixedKClusterer("gmm", covariance_type="round"), r"clustering.covariance_type: expected one of full"),
-    (lambda: AutoKClusterer(min_clusters=6, max_clusters=4), r"clustering.max_clusters \(4\) must be at least"),
-    (lambda: AutoKClusterer(tolerance=1.5), r"clustering.auto_tolerance: expected a number in \[0, 1\), got 1.5"),
-    (lambda: AutoKClusterer(n_init=0), r"clustering.n_init: expected an integer >= 1, got 0"),
+    (lambda: KMeansClusterer(n_clusters=1), r"^n_clusters: expected an integer >= 2 or 'auto', got 1$"),
+    (lambda: AgglomerativeClusterer(linkage="median"), r"^linkage: expected one of ward"),
+    (lambda: GaussianMixtureClusterer(covariance_type="round"), r"^covariance_type: expected one of full"),
+    (lambda: KMeansClusterer(min_clusters=6, max_clusters=4),
+     r"^max_clusters: must be at least min_clusters \(6\), got 4$"),
+    (lambda: KMeansClusterer(tolerance=1.5), r"^tolerance: expected a number in \[0, 1\), got 1.5$"),
+    (lambda: KMeansClusterer(n_init=0), r"^n_init: expected an integer >= 1, got 0$"),
+    (lambda: GaussianMixtureClusterer(min_size=0), r"^min_size: expected an integer >= 1, got 0$"),
 ])
-def test_bad_parameters_name_the_key(make, message):
+def test_bad_parameters_name_the_parameter(make, message):
     X, _ = _blobs()
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(ParameterError, match=message):
         make().fit(X)
 
 
+def test_an_unknown_method_names_the_methods():
+    with pytest.raises(ParameterError, match=r"^method: expected one of hdbscan, kmeans, gmm, agglomerative, "
+                                             r"got 'dbscan'$"):
+        CLUSTERERS.get_class("dbscan")
+    with pytest.raises(KeyError):
+        CLUSTERERS["dbscan"]
+
+
 def test_too_few_points():
-    with pytest.raises(TopicModelError, match="at least 2 rows to cluster"):
-        FixedKClusterer().fit(np.zeros((1, 3)))
+    with pytest.raises(TopicModelError, match="KMeansClusterer: need a 2-D matrix with at least 2 rows to cluster"):
+        KMeansClusterer().fit(np.zeros((1, 3)))
+
+
+def test_clusterers_are_scikit_learn_estimators():
+    from sklearn.base import clone
+
+    model = GaussianMixtureClusterer(n_clusters=3, covariance_type="diag")
+    assert model.get_params() == {"n_clusters": 3, "min_clusters": 5, "max_clusters": 30, "min_size": 15,
+                                  "tolerance": 0.05, "random_state": 42, "n_init": 10, "covariance_type": "diag"}
+    copy = clone(model).set_params(n_init=2)
+    assert (copy.n_init, model.n_init, copy.covariance_type) == (2, 10, "diag")
+    X, _ = _blobs()
+    assert not hasattr(copy, "labels_") and copy.fit_predict(X).shape == (100,)
+    assert clone(HdbscanClusterer(min_cluster_size=7)).get_params()["min_cluster_size"] == 7
 
 
 def test_build_clusterer_from_config(caplog):
@@ -121,12 +153,12 @@ def test_build_clusterer_from_config(caplog):
     assert "hdbscan.min_cluster_size 15 -> 10" in caplog.text
 
     model = build_clusterer(_config(method="gmm", n_clusters=4, covariance_type="diag"), 100)
-    assert isinstance(model, FixedKClusterer)
-    assert (model.method, model.n_clusters, model.random_state, model.covariance_type) == ("gmm", 4, 3, "diag")
+    assert isinstance(model, GaussianMixtureClusterer)
+    assert (model.n_clusters, model.random_state, model.covariance_type) == (4, 3, "diag")
 
     model = build_clusterer(_config(method="agglomerative", min_clusters=3, auto_tolerance=0.1), 100)
-    assert isinstance(model, AutoKClusterer)
-    assert (model.min_clusters, model.tolerance, model.random_state) == (3, 0.1, 3)
+    assert isinstance(model, AgglomerativeClusterer)
+    assert (model.n_clusters, model.min_clusters, model.tolerance, model.random_state) == ("auto", 3, 0.1, 3)
 
     caplog.clear()
     with caplog.at_level(logging.WARNING):

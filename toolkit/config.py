@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from toolkit.errors import ConfigError
+from toolkit.topics.clustering import CLUSTER_METHODS
 
 __all__ = [
     "ExperimentConfig",
@@ -141,7 +142,7 @@ class AlignConfig(_Section):
 class ClusteringConfig(_Section):
     """Which clusterer BERTopic uses on the UMAP-reduced embeddings."""
 
-    method: Literal["hdbscan", "kmeans", "gmm", "agglomerative"] = Field(
+    method: Literal[CLUSTER_METHODS] = Field(  # type: ignore[valid-type]  # the registry's names
         "hdbscan", description="hdbscan (settings in the hdbscan section; leaves outliers), or the "
         "scikit-learn kmeans, gmm (Gaussian mixture) or agglomerative, which assign every unit.")
     n_clusters: int | Literal["auto"] = Field(

@@ -16,20 +16,48 @@ similarity, all computed from the final topics.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-
 import logging
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from toolkit.embedding.base import Embedder
-from toolkit.errors import ConfigError, TopicModelError
+from toolkit.errors import ConfigError, ParameterError, TopicModelError
+from toolkit.topics.labels import renumber_by_size
 from toolkit.topics.result import TopicResult
 
-__all__ = ["fit_topics", "topic_similarity", "EmbedderBackend", "PrecomputedReduction", "renumber_by_size"]
+__all__ = ["fit_topics", "describe_topics", "candidate_count", "TopicDescription", "topic_similarity",
+           "EmbedderBackend", "PrecomputedReduction", "renumber_by_size"]
 
 log = logging.getLogger(__name__)
+
+#: Config key of each parameter the topic description takes from ``config.topics``.
+_TOPICS_KEYS = {
+    "top_n": "topics.top_n_words",
+    "n": "topics.n_representatives",
+    "method": "topics.representation",
+    "diversity": "topics.mmr_diversity",
+    "extra_stopwords": "topics.stopwords",
+}
+
+#: Config key of each parameter the named themes take from ``config.themes``.
+_THEMES_KEYS = {"names": "themes.names"}
+
+
+@contextlib.contextmanager
+def _config_keys(keys: Mapping[str, str]) -> Iterator[None]:
+    """A :class:`ParameterError` on a parameter in ``keys`` becomes the ConfigError naming its key."""
+    try:
+        yield
+    except ParameterError as exc:
+        key = keys.get(exc.param)
+        if key is None:
+            raise
+        raise exc.for_key(key) from exc
 
 
 def _backend_base():
@@ -113,17 +141,6 @@ def topic_similarity(embeddings: np.ndarray, topics: np.ndarray) -> tuple[list[i
     return ids, np.clip(centroids @ centroids.T, -1.0, 1.0).astype(np.float32)
 
 
-def renumber_by_size(topics: np.ndarray) -> np.ndarray:
-    """Topic ids 0, 1, ... by decreasing size (ties: first occurrence); ``-1`` stays ``-1``."""
-    topics = np.asarray(topics, dtype=int)
-    ids = [int(t) for t in np.unique(topics) if t != -1]
-    first = {t: int(np.argmax(topics == t)) for t in ids}
-    order = sorted(ids, key=lambda t: (-int(np.sum(topics == t)), first[t]))
-    mapping = {t: i for i, t in enumerate(order)}
-    mapping[-1] = -1
-    return np.asarray([mapping[int(t)] for t in topics], dtype=int)
-
-
 def fit_topics(embeddings: np.ndarray, reduced: np.ndarray, texts: Sequence[str],
                langs: Sequence[str], config, embedder: Embedder | None = None,
                name_transform: Callable[[np.ndarray], np.ndarray] | None = None) -> TopicResult:
@@ -154,17 +171,13 @@ def fit_topics(embeddings: np.ndarray, reduced: np.ndarray, texts: Sequence[str]
     TopicModelError
         On mismatched inputs, no words left after tokenisation, or a failing BERTopic step.
     ConfigError
-        When named themes are configured but no embedder is given.
+        When named themes are configured but no embedder is given, or a setting is rejected
+        by the step it configures (naming its key, e.g. ``clustering.n_init``).
     """
     from bertopic import BERTopic
 
     from toolkit.topics.clustering import build_clusterer
-    from toolkit.topics.keywords import (
-        representative_indices,
-        rerank_keywords,
-        topic_keywords,
-        topic_label,
-    )
+    from toolkit.topics.keywords import topic_keywords
     from toolkit.topics.outliers import merge_topics, reassign_outliers
     from toolkit.topics.vectorizer import whitespace_vectorizer
 
@@ -178,7 +191,8 @@ def fit_topics(embeddings: np.ndarray, reduced: np.ndarray, texts: Sequence[str]
     if names and embedder is None:
         raise ConfigError("themes.names is set but no embedder was given to embed the theme names; "
                           "pass embedder= (run_experiment does) or remove themes.names")
-    tokenizer = _tokenizer(tcfg.lemmatize, tuple(tcfg.stopwords))
+    with _config_keys(_TOPICS_KEYS):
+        tokenizer = _tokenizer(tcfg.lemmatize, tuple(tcfg.stopwords))
     tokens = tokenizer.tokenize_many(list(texts), list(langs))
     docs = [" ".join(t) for t in tokens]
     if not any(docs):
@@ -200,37 +214,99 @@ def fit_topics(embeddings: np.ndarray, reduced: np.ndarray, texts: Sequence[str]
         verbose=False,
     )
     try:
-        model.fit(docs, embeddings=embeddings)
+        with _config_keys(clusterer.config_keys):
+            model.fit(docs, embeddings=embeddings)
     except ValueError as exc:
         raise TopicModelError(f"topic fitting failed: {exc}") from exc
-    details: dict[str, Any] = {"representation": tcfg.representation,
-                               "clustering": _clustering_details(config, clusterer)}
+    details: dict[str, Any] = {"representation": tcfg.representation, "clustering": clusterer.describe(config)}
     topics, details["merge"] = merge_topics(model, docs, tcfg.nr_topics)
     topics, details["outliers"] = reassign_outliers(model, docs, topics, tcfg.outliers, tcfg.outlier_threshold,
                                                     embeddings=embeddings, reduced=reduced)
     topics = renumber_by_size(topics)
     themes: dict[int, str | None] = {t: None for t in sorted(set(topics.tolist()))}
     if names:
-        themes, details["themes"] = _named_themes(embeddings, topics, names, themes_cfg, embedder, name_transform)
+        with _config_keys(_THEMES_KEYS):
+            themes, details["themes"] = _named_themes(embeddings, topics, names, themes_cfg, embedder,
+                                                      name_transform)
 
-    keywords, by_lang = topic_keywords(tokens, topics, list(langs), top_n=max(tcfg.top_n_words * 3, 30))
-    if tcfg.representation in {"keybert", "mmr"} and embedder is not None:
-        keywords = _rerank(keywords, embeddings, topics, embedder, tcfg, rerank_keywords)
-        by_lang = {
-            t: _rerank(per_lang, embeddings, topics, embedder, tcfg, rerank_keywords, topic=t)
-            for t, per_lang in by_lang.items()
-        }
-    keywords = {t: words[:tcfg.top_n_words] for t, words in keywords.items()}
-    by_lang = {t: {lang: w[:tcfg.top_n_words] for lang, w in per.items()} for t, per in by_lang.items()}
-    labels = {t: topic_label(t, [w for w, _ in keywords.get(t, [])]) for t in sorted(set(topics.tolist()))}
-    reps = representative_indices(embeddings, topics, list(langs), n=tcfg.n_representatives)
-    sim_ids, sim = topic_similarity(embeddings, topics)
-    details["n_topics"] = int(np.sum(np.unique(topics) != -1))
-    details["outlier_share"] = round(float(np.mean(topics == -1)), 4)
+    candidates = topic_keywords(tokens, topics, list(langs), top_n=candidate_count(tcfg))
+    described = describe_topics(embeddings, topics, langs, candidates, tcfg, embedder=embedder)
+    details["n_topics"] = described.n_topics
+    details["outlier_share"] = described.outlier_share
     return TopicResult(
-        topics=topics, labels=labels, keywords=keywords, keywords_by_lang=by_lang,
-        representatives=reps, themes=themes, similarity_topics=sim_ids, similarity=sim, tokens=tokens,
+        topics=topics, labels=described.labels, keywords=described.keywords,
+        keywords_by_lang=described.keywords_by_lang, representatives=described.representatives, themes=themes,
+        similarity_topics=described.similarity_topics, similarity=described.similarity, tokens=tokens,
         details=details, model=model,
+    )
+
+
+def candidate_count(topics_config: Any) -> int:
+    """Candidate keywords counted per topic before re-ranking and the cut to ``top_n_words``."""
+    return max(topics_config.top_n_words * 3, 30)
+
+
+@dataclass
+class TopicDescription:
+    """What :func:`describe_topics` gives: the :class:`TopicResult` fields that describe topics."""
+
+    keywords: dict[int, list[tuple[str, float]]]
+    keywords_by_lang: dict[int, dict[str, list[tuple[str, float]]]]
+    labels: dict[int, str]
+    representatives: dict[int, dict[str, list[int]]]
+    similarity_topics: list[int]
+    similarity: np.ndarray
+    n_topics: int
+    outlier_share: float
+
+
+def describe_topics(embeddings: np.ndarray, topics: np.ndarray, langs: Sequence[str],
+                    candidates: tuple[dict[int, Any], dict[int, dict[str, Any]]], topics_config: Any,
+                    embedder: Embedder | None = None) -> TopicDescription:
+    """Keywords, labels, representatives and similarity of final topics, from candidate keywords.
+
+    Parameters
+    ----------
+    embeddings : ndarray of shape (n, dim)
+        The (aligned) embeddings of the units.
+    topics : ndarray of int, shape (n,)
+        Final topic per unit, ``-1`` for outliers.
+    langs : sequence of str
+        Language per unit.
+    candidates : (dict, dict)
+        Candidate keywords overall and per language, best first, as
+        :func:`~toolkit.topics.keywords.topic_keywords` or
+        :func:`~toolkit.topics.keywords.keywords_from_counts` give them
+        (:func:`candidate_count` per topic).
+    topics_config : TopicsConfig
+        ``representation`` (``keybert`` and ``mmr`` re-rank the candidates by embedding,
+        with ``embedder``), ``top_n_words``, ``mmr_diversity``, ``n_representatives``.
+    embedder : Embedder, optional
+        Without one, candidates keep their c-TF-IDF order.
+
+    Raises
+    ------
+    ConfigError
+        When a setting is rejected (naming its ``topics.*`` key).
+    """
+    from toolkit.topics.keywords import representative_indices, topic_label
+
+    tcfg = topics_config
+    keywords, by_lang = candidates
+    with _config_keys(_TOPICS_KEYS):
+        if tcfg.representation in {"keybert", "mmr"} and embedder is not None:
+            keywords = _rerank(keywords, embeddings, topics, embedder, tcfg)
+            by_lang = {t: _rerank(per_lang, embeddings, topics, embedder, tcfg, topic=t)
+                       for t, per_lang in by_lang.items()}
+        keywords = {t: words[:tcfg.top_n_words] for t, words in keywords.items()}
+        by_lang = {t: {lang: w[:tcfg.top_n_words] for lang, w in per.items()} for t, per in by_lang.items()}
+        labels = {t: topic_label(t, [w for w, _ in keywords.get(t, [])]) for t in sorted(set(topics.tolist()))}
+        reps = representative_indices(embeddings, topics, list(langs), n=tcfg.n_representatives)
+    sim_ids, sim = topic_similarity(embeddings, topics)
+    return TopicDescription(
+        keywords=keywords, keywords_by_lang=by_lang, labels=labels, representatives=reps,
+        similarity_topics=sim_ids, similarity=sim, n_topics=int(np.sum(np.unique(topics) != -1)),
+        outlier_share=round(float(np.mean(topics == -1)), 4),
     )
 
 
@@ -241,22 +317,6 @@ def _tokenizer(lemmatize: bool, stopwords: tuple[str, ...]) -> Any:
     from toolkit.topics.vectorizer import MultilingualTokenizer
 
     return MultilingualTokenizer(lemmatize=lemmatize, extra_stopwords=list(stopwords))
-
-
-def _clustering_details(config, clusterer) -> dict[str, Any]:
-    c = config.clustering
-    out: dict[str, Any] = {"method": c.method}
-    if c.method == "hdbscan":
-        out["min_cluster_size"] = int(getattr(clusterer, "min_cluster_size", config.hdbscan.min_cluster_size))
-        return out
-    out["n_clusters"] = c.n_clusters
-    chosen = getattr(clusterer, "n_clusters_", None)
-    if chosen is not None:
-        out["n_clusters_fitted"] = int(chosen)
-    scores = getattr(clusterer, "scores_", None)
-    if scores:
-        out["silhouette"] = {str(k): v for k, v in scores.items()}
-    return out
 
 
 def _named_themes(embeddings, topics, names, themes_cfg, embedder, name_transform):
@@ -285,7 +345,9 @@ def _named_themes(embeddings, topics, names, themes_cfg, embedder, name_transfor
     return themes, info
 
 
-def _rerank(words_by_key, embeddings, topics, embedder, tcfg, rerank, topic=None):
+def _rerank(words_by_key, embeddings, topics, embedder, tcfg, topic=None):
+    from toolkit.topics.keywords import rerank_keywords
+
     out = {}
     for key, words in words_by_key.items():
         t = key if topic is None else topic
@@ -293,6 +355,6 @@ def _rerank(words_by_key, embeddings, topics, embedder, tcfg, rerank, topic=None
             out[key] = words
             continue
         centre = embeddings[topics == t].mean(axis=0)
-        out[key] = rerank([w for w, _ in words], centre, embedder.embed, method=tcfg.representation,
-                          top_n=tcfg.top_n_words, diversity=tcfg.mmr_diversity)
+        out[key] = rerank_keywords([w for w, _ in words], centre, embedder.embed, method=tcfg.representation,
+                                   top_n=tcfg.top_n_words, diversity=tcfg.mmr_diversity)
     return out

@@ -244,8 +244,8 @@ def fit_topics_sampled(embeddings: np.ndarray, corpus: Any, config: Any, *, embe
     sample_reduced : ndarray
         The sample's UMAP coordinates.
     """
-    from toolkit.topics.keywords import keywords_from_counts, representative_indices, topic_label
-    from toolkit.topics.model import _rerank, fit_topics, topic_similarity
+    from toolkit.topics.keywords import keywords_from_counts
+    from toolkit.topics.model import candidate_count, describe_topics, fit_topics
     from toolkit.topics.reduce import fit_reducer
 
     progress = progress or (lambda name, total: (lambda n: None))
@@ -278,28 +278,20 @@ def fit_topics_sampled(embeddings: np.ndarray, corpus: Any, config: Any, *, embe
             merge_counts(totals, counts)
             advance(len(chunks[k]))
     with stage("keywords"):
-        top = max(tcfg.top_n_words * 3, 30)
-        keywords, by_lang = keywords_from_counts(totals[0], totals[1], top_n=top)
-        if tcfg.representation in {"keybert", "mmr"} and embedder is not None:
-            from toolkit.topics.keywords import rerank_keywords
-
-            keywords = _rerank(keywords, embeddings, topics, embedder, tcfg, rerank_keywords)
-            by_lang = {t: _rerank(per, embeddings, topics, embedder, tcfg, rerank_keywords, topic=t)
-                       for t, per in by_lang.items()}
-        result.keywords = {t: w[:tcfg.top_n_words] for t, w in keywords.items()}
-        result.keywords_by_lang = {t: {lg: w[:tcfg.top_n_words] for lg, w in per.items()} for t, per in by_lang.items()}
-        present = sorted(set(topics.tolist()))
-        result.labels = {t: topic_label(t, [w for w, _ in result.keywords.get(t, [])]) for t in present}
-        result.themes = {t: result.themes.get(t) for t in present}
+        # Terms counted over the whole corpus (every chunk), not only the sample.
+        candidates = keywords_from_counts(totals[0], totals[1], top_n=candidate_count(tcfg))
+        described = describe_topics(embeddings, topics, langs, candidates, tcfg, embedder=embedder)
+        result.keywords, result.keywords_by_lang = described.keywords, described.keywords_by_lang
+        result.labels, result.representatives = described.labels, described.representatives
+        result.similarity_topics, result.similarity = described.similarity_topics, described.similarity
+        result.themes = {t: result.themes.get(t) for t in sorted(set(topics.tolist()))}
         if "themes" in result.details:
             from toolkit.topics.themes import theme_summary
 
             result.details["themes"]["per_theme"] = theme_summary(result.themes, topics)
-        result.representatives = representative_indices(embeddings, topics, list(langs), n=tcfg.n_representatives)
-        result.similarity_topics, result.similarity = topic_similarity(embeddings, topics)
         result.topics = topics
-        result.details["n_topics"] = int(np.sum(np.unique(topics) != -1))
-        result.details["outlier_share"] = round(float(np.mean(topics == -1)), 4)
+        result.details["n_topics"] = described.n_topics
+        result.details["outlier_share"] = described.outlier_share
     result.details["fit_sample"] = {
         "setting": tcfg.fit_sample, "sample": int(sample.size), "assigned": int(rest.size),
         "chunks": len(chunks), "chunk_size": tcfg.assign_chunk_size, "assign_epochs": tcfg.assign_epochs,
