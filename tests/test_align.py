@@ -163,3 +163,46 @@ def test_bad_inputs():
     fitted = LanguageAligner("center").fit(X, langs)
     with pytest.raises(ParameterError, match="^X: fitted on 16-d embeddings, got 4-d"):
         fitted.transform(X[:, :4])
+
+
+def _corpus_of(langs, groups):
+    from toolkit.corpus import Corpus, Segment
+
+    segments = [Segment(id=f"s{i}", doc_id=f"d{i}", text="x", lang=lang, group=g)
+                for i, (lang, g) in enumerate(zip(langs, groups))]
+    return Corpus(documents=[], segments=segments)
+
+
+def _config(**align):
+    from toolkit.config import config_from_dict
+
+    return config_from_dict({"corpus": {"path": "x.jsonl"}, "align": align})
+
+
+def test_align_corpus_applies_the_config():
+    from toolkit.experiment import align_corpus
+
+    X, langs, groups, _ = _parallel()
+    aligned, aligner = align_corpus(X, _corpus_of(langs, groups), _config(method="groups", n_directions=2))
+    expected, _ = align_embeddings(X, langs, method="groups", groups=groups, n_directions=2)
+    np.testing.assert_array_equal(aligned, expected)
+    assert aligner.info_["n_directions"] == 2
+
+
+def test_align_corpus_names_the_config_key():
+    from toolkit.experiment import align_corpus
+
+    X, langs, _, _ = _parallel()
+    corpus = _corpus_of(langs, [None] * len(langs))
+    with pytest.raises(ConfigError, match=r"^align.method: method='groups' needs translation groups .* "
+                                          r"this corpus has none"):
+        align_corpus(X, corpus, _config(method="groups"))
+    config = _config(method="remove_language")
+    # pydantic rejects these when the config is loaded; altered afterwards, they reach the aligner
+    for values, message in [({"n_directions": 0}, r"^align.n_directions: expected an integer >= 1, got 0$"),
+                            ({"shrinkage": 2.0}, r"^align.shrinkage: expected a number in \[0, 1\], got 2.0$")]:
+        bad = config.model_copy(update={"align": config.align.model_copy(update=values)})
+        with pytest.raises(ConfigError, match=message):
+            align_corpus(X, corpus, bad)
+    with pytest.raises(ParameterError, match="^X: the embedding matrix holds NaN"):  # not a setting: no key
+        align_corpus(np.full_like(X, np.nan), corpus, config)

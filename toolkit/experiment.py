@@ -365,11 +365,26 @@ def align_corpus(embeddings: np.ndarray, corpus: Corpus, config: ExperimentConfi
     aligned : ndarray, float32
     aligner : LanguageAligner
         Fitted; ``aligner.info_`` goes to the manifest, ``aligner.transform`` maps theme names.
+
+    Raises
+    ------
+    ConfigError
+        Naming the ``align.*`` key of a setting the aligner rejects; ``align.method`` when it
+        is ``groups`` and the corpus has no translation groups.
     """
+    from toolkit.errors import ParameterError
+
     a = config.align
-    return align_embeddings(embeddings, corpus.langs, method=a.method,
-                            groups=[s.group for s in corpus.segments], n_directions=a.n_directions,
-                            shrinkage=a.shrinkage, normalize=a.normalize)
+    keys = {"method": "align.method", "n_directions": "align.n_directions", "shrinkage": "align.shrinkage",
+            "normalize": "align.normalize", "groups": "align.method"}
+    try:
+        return align_embeddings(embeddings, corpus.langs, method=a.method,
+                                groups=[s.group for s in corpus.segments], n_directions=a.n_directions,
+                                shrinkage=a.shrinkage, normalize=a.normalize)
+    except ParameterError as exc:
+        if exc.param not in keys:
+            raise
+        raise exc.for_key(keys[exc.param]) from exc
 
 
 def theme_metrics(result: TopicResult, corpus: Corpus) -> dict[str, Any]:
