@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from toolkit.errors import TopicModelError
+from toolkit.errors import ParameterError, TopicModelError
 from toolkit.topics.reduce import exact_knn, reduce_embeddings
 
 
@@ -55,7 +55,7 @@ def test_exact_knn_self_first_even_with_duplicates():
 
 
 def test_exact_knn_rejects_other_metrics():
-    with pytest.raises(ValueError, match="manhattan"):
+    with pytest.raises(ParameterError, match="^metric: exact_knn supports .*, not 'manhattan'"):
         exact_knn(_points(), 5, "manhattan")
 
 

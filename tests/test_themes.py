@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from toolkit.config import config_from_dict
-from toolkit.errors import ConfigError
+from toolkit.errors import ConfigError, ParameterError
 from toolkit.topics.themes import (
     THEME_MODES,
     match_themes,
@@ -59,15 +59,15 @@ def test_several_topics_may_share_a_theme():
 
 def test_match_errors():
     emb, topics, names = _space()
-    with pytest.raises(ConfigError, match="themes.names is empty"):
+    with pytest.raises(ParameterError, match="^names: is empty"):
         match_themes(emb, topics, [], names[:0])
-    with pytest.raises(ConfigError, match="themes.names lists 'sport' more than once"):
+    with pytest.raises(ParameterError, match="^names: lists 'sport' more than once"):
         match_themes(emb, topics, ["sport", "sport", "x"], names)
-    with pytest.raises(ConfigError, match="got 2 name embeddings for 3 theme names"):
+    with pytest.raises(ParameterError, match="^name_vectors: got 2 name embeddings for 3 theme names"):
         match_themes(emb, topics, NAMES, names[:2])
-    with pytest.raises(ConfigError, match="name embeddings have 3 dimensions, the corpus 4"):
+    with pytest.raises(ParameterError, match="^name_vectors: name embeddings have 3 dimensions, the corpus 4"):
         match_themes(emb, topics, NAMES, names[:, :3])
-    with pytest.raises(ConfigError, match="6 embeddings for 5 topic ids"):
+    with pytest.raises(ParameterError, match="^topics: 6 embeddings for 5 topic ids"):
         match_themes(emb, topics[:5], NAMES, names)
 
 
@@ -92,7 +92,7 @@ def test_segment_themes_and_accuracy():
     # labelled: 5 units; right: unit 0 (case-insensitive) and unit 2 -> 2/5
     assert theme_accuracy(units, labels) == pytest.approx(0.4)
     assert theme_accuracy(units, [None] * 6) is None
-    with pytest.raises(ConfigError, match="6 themes for 2 labels"):
+    with pytest.raises(ParameterError, match="^labels: 6 themes for 2 labels"):
         theme_accuracy(units, ["a", "b"])
 
 

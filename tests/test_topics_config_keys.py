@@ -77,3 +77,17 @@ def test_describe_topics_names_the_topics_key(topics, message):
     config = _altered(_config(), "topics", **topics).topics
     with pytest.raises(ConfigError, match=message):
         describe_topics(embeddings, np.array([0, 1, 0, 1]), langs, candidates, config, embedder=_WordEmbedder())
+
+
+def test_fit_topics_names_the_themes_and_stopwords_keys():
+    embeddings, reduced, texts, langs = _corpus()
+    config = config_from_dict({"corpus": {"path": "x.jsonl"}, "clustering": {"method": "kmeans", "n_clusters": 2},
+                               "themes": {"names": ["health", "travel"]}})
+    result = fit_topics(embeddings, reduced, texts, langs, config, embedder=_WordEmbedder())
+    assert result.details["themes"]["names"] == ["health", "travel"]
+    with pytest.raises(ConfigError, match=r"^themes.names: lists 'health' more than once$"):
+        fit_topics(embeddings, reduced, texts, langs, _altered(config, "themes", names=["health", "health"]),
+                   embedder=_WordEmbedder())
+    with pytest.raises(ConfigError, match=r"^topics.stopwords: must be a list of strings, got \(3,\).$"):
+        fit_topics(embeddings, reduced, texts, langs, _altered(config, "topics", stopwords=[3]),
+                   embedder=_WordEmbedder())

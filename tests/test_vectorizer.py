@@ -11,7 +11,7 @@ import stopwordsiso
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from toolkit.errors import ConfigError, TopicModelError
+from toolkit.errors import ParameterError
 from toolkit.topics.vectorizer import (
     MultilingualTokenizer,
     _jieba,
@@ -211,24 +211,24 @@ def test_tokenize_many_is_deterministic(tok: MultilingualTokenizer) -> None:
 
 
 def test_tokenize_many_length_mismatch(tok: MultilingualTokenizer) -> None:
-    with pytest.raises(TopicModelError, match="got 2 texts but 1 languages"):
+    with pytest.raises(ParameterError, match="^langs: got 1 languages for 2 rows"):
         tok.tokenize_many(["a", "b"], ["de"])
 
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"min_chars": 0}, "min_chars must be an integer >= 1, got 0"),
-        ({"min_chars": 2.5}, "min_chars must be an integer >= 1, got 2.5"),
-        ({"max_cjk_chars": 1}, "max_cjk_chars must be an integer >= 2, got 1"),
-        ({"min_chars": 5, "max_cjk_chars": 3}, r"max_cjk_chars \(3\) must be >= min_chars \(5\)"),
-        ({"extra_stopwords": "und"}, "extra_stopwords must be a list of strings"),
-        ({"extra_stopwords": ["und", 3]}, "extra_stopwords must be a list of strings"),
-        ({"extra_stopwords": None}, "extra_stopwords must be a list of strings, got None"),
+        ({"min_chars": 0}, "^min_chars: must be an integer >= 1, got 0"),
+        ({"min_chars": 2.5}, "^min_chars: must be an integer >= 1, got 2.5"),
+        ({"max_cjk_chars": 1}, "^max_cjk_chars: must be an integer >= 2, got 1"),
+        ({"min_chars": 5, "max_cjk_chars": 3}, r"^max_cjk_chars: must be >= min_chars \(5\), got 3"),
+        ({"extra_stopwords": "und"}, "^extra_stopwords: must be a list of strings"),
+        ({"extra_stopwords": ["und", 3]}, "^extra_stopwords: must be a list of strings"),
+        ({"extra_stopwords": None}, "^extra_stopwords: must be a list of strings, got None"),
     ],
 )
 def test_invalid_parameters(kwargs: dict, message: str) -> None:
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(ParameterError, match=message):
         MultilingualTokenizer(**kwargs)
 
 
@@ -262,13 +262,13 @@ def test_whitespace_vectorizer_ngrams_min_df_and_pickle() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"ngram_range": (2, 1)}, r"ngram_range must be two integers .* got \(2, 1\)"),
-        ({"ngram_range": (0, 1)}, "ngram_range must be two integers"),
-        ({"ngram_range": 1}, "ngram_range must be two integers"),
-        ({"min_df": 0}, "min_df must be a positive int"),
-        ({"min_df": "2"}, "min_df must be a positive int"),
+        ({"ngram_range": (2, 1)}, r"^ngram_range: must be two integers .* got \(2, 1\)"),
+        ({"ngram_range": (0, 1)}, "^ngram_range: must be two integers"),
+        ({"ngram_range": 1}, "^ngram_range: must be two integers"),
+        ({"min_df": 0}, "^min_df: must be a positive int"),
+        ({"min_df": "2"}, "^min_df: must be a positive int"),
     ],
 )
 def test_whitespace_vectorizer_invalid(kwargs: dict, message: str) -> None:
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(ParameterError, match=message):
         whitespace_vectorizer(**kwargs)

@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 
-from toolkit.errors import TopicModelError
+from toolkit.errors import ParameterError, TopicModelError
 
 __all__ = ["exact_knn", "reduce_embeddings", "fit_reducer", "MIN_SEGMENTS", "EXACT_KNN_MAX", "MAP_EPOCHS", "REDUCE_METHOD"]
 
@@ -124,7 +124,7 @@ def exact_knn(embeddings: np.ndarray, k: int, metric: str = "cosine") -> tuple[n
     (indices, distances) : (ndarray of int64, ndarray of float32), each ``(n, k)``
     """
     if metric not in _EXACT_METRICS:
-        raise ValueError(f"exact_knn supports {_EXACT_METRICS}, not {metric!r}")
+        raise ParameterError("metric", f"exact_knn supports {_EXACT_METRICS}, not {metric!r}")
     x = np.asarray(embeddings, dtype=np.float32)
     n = x.shape[0]
     k = min(k, n)

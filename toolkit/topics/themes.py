@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from toolkit.errors import ConfigError
+from toolkit.errors import ParameterError
 
 __all__ = [
     "THEME_MODES",
@@ -51,13 +51,13 @@ def _unit(M: np.ndarray) -> np.ndarray:
 
 def _check_names(names: Sequence[str], vectors: np.ndarray) -> None:
     if not names:
-        raise ConfigError("themes.names is empty: list at least one theme name")
+        raise ParameterError("names", "is empty: list at least one theme name")
     if len(set(names)) != len(names):
         dup = sorted(n for n, c in Counter(names).items() if c > 1)
-        raise ConfigError(f"themes.names lists {', '.join(map(repr, dup))} more than once")
+        raise ParameterError("names", f"lists {', '.join(map(repr, dup))} more than once")
     if vectors.ndim != 2 or vectors.shape[0] != len(names):
-        raise ConfigError(f"themes: got {vectors.shape[0] if vectors.ndim == 2 else 0} name embeddings "
-                          f"for {len(names)} theme names")
+        raise ParameterError("name_vectors", f"got {vectors.shape[0] if vectors.ndim == 2 else 0} name "
+                                             f"embeddings for {len(names)} theme names")
 
 
 def match_themes(embeddings: np.ndarray, topics: np.ndarray, names: Sequence[str], name_vectors: np.ndarray,
@@ -86,17 +86,18 @@ def match_themes(embeddings: np.ndarray, topics: np.ndarray, names: Sequence[str
 
     Raises
     ------
-    ConfigError
-        When ``names`` is empty or repeats a name, or the vectors do not match the names.
+    ParameterError
+        When ``names`` is empty or repeats a name, the vectors do not match the names, or
+        ``topics`` does not match ``embeddings``.
     """
     name_vectors = np.asarray(name_vectors)
     _check_names(names, name_vectors)
     topics = np.asarray(topics)
     if embeddings.shape[0] != topics.shape[0]:
-        raise ConfigError(f"themes: {embeddings.shape[0]} embeddings for {topics.shape[0]} topic ids")
+        raise ParameterError("topics", f"{embeddings.shape[0]} embeddings for {topics.shape[0]} topic ids")
     if embeddings.shape[1] != name_vectors.shape[1]:
-        raise ConfigError(f"themes: name embeddings have {name_vectors.shape[1]} dimensions, the corpus "
-                          f"{embeddings.shape[1]}; embed the names with the run's embedder")
+        raise ParameterError("name_vectors", f"name embeddings have {name_vectors.shape[1]} dimensions, the "
+                                             f"corpus {embeddings.shape[1]}; embed the names with the run's embedder")
     themes: dict[int, str | None] = {}
     sims: dict[int, dict[str, float]] = {}
     unit_names = _unit(name_vectors)
@@ -156,7 +157,7 @@ def theme_accuracy(unit_themes: Sequence[str | None], labels: Sequence[Any]) -> 
     case-insensitively after stripping spaces. ``None`` when no unit has a label.
     """
     if len(unit_themes) != len(labels):
-        raise ConfigError(f"theme accuracy: {len(unit_themes)} themes for {len(labels)} labels")
+        raise ParameterError("labels", f"{len(unit_themes)} themes for {len(labels)} labels")
     pairs = [(th, lab) for th, lab in zip(unit_themes, labels) if lab is not None and str(lab) != ""]
     if not pairs:
         return None

@@ -26,7 +26,8 @@ from collections.abc import Iterable, Sequence
 import regex
 from sklearn.feature_extraction.text import CountVectorizer
 
-from toolkit.errors import ConfigError, TopicModelError
+from toolkit.arrays import as_langs
+from toolkit.errors import ParameterError
 from toolkit.languages import normalize_language_code
 
 __all__ = ["MultilingualTokenizer", "normalize_lang", "whitespace_vectorizer"]
@@ -179,14 +180,13 @@ class MultilingualTokenizer:
             value = getattr(self, name)
             low = 1 if name == "min_chars" else 2
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ConfigError(
-                    f"MultilingualTokenizer: {name} must be an integer >= {low}, "
-                    f"got {value!r}; set it to e.g. {2 if low == 1 else 6}."
+                raise ParameterError(
+                    name, f"must be an integer >= {low}, got {value!r}; set it to e.g. {2 if low == 1 else 6}."
                 )
         if self.max_cjk_chars < self.min_chars:
-            raise ConfigError(
-                f"MultilingualTokenizer: max_cjk_chars ({self.max_cjk_chars}) must be >= "
-                f"min_chars ({self.min_chars}); raise max_cjk_chars or lower min_chars."
+            raise ParameterError(
+                "max_cjk_chars", f"must be >= min_chars ({self.min_chars}), got {self.max_cjk_chars}; "
+                "raise max_cjk_chars or lower min_chars."
             )
         words = self.extra_stopwords
         if (
@@ -194,10 +194,7 @@ class MultilingualTokenizer:
             or not isinstance(words, Iterable)
             or not all(isinstance(w, str) for w in words)
         ):
-            raise ConfigError(
-                "MultilingualTokenizer: extra_stopwords must be a list of strings, "
-                f"got {self.extra_stopwords!r}."
-            )
+            raise ParameterError("extra_stopwords", f"must be a list of strings, got {self.extra_stopwords!r}.")
 
     # ------------------------------------------------------------------ public API
     def tokenize(self, text: str, lang: str | None) -> list[str]:
@@ -259,15 +256,11 @@ class MultilingualTokenizer:
 
         Raises
         ------
-        TopicModelError
+        ParameterError
             If ``texts`` and ``langs`` differ in length.
         """
-        if len(texts) != len(langs):
-            raise TopicModelError(
-                f"tokenize_many: got {len(texts)} texts but {len(langs)} languages; "
-                "pass one language (or None) per text."
-            )
-        return [self.tokenize(t, lang) for t, lang in zip(texts, langs)]
+        # as_langs turns None and "" into "und", which tokenize treats as None.
+        return [self.tokenize(t, lang) for t, lang in zip(texts, as_langs(langs, len(texts)))]
 
     # ------------------------------------------------------------------ internals
     def _stops(self, code: str | None) -> frozenset[str]:
@@ -371,14 +364,13 @@ def whitespace_vectorizer(
         or not all(isinstance(n, int) and n >= 1 for n in ngram_range)
         or ngram_range[0] > ngram_range[1]
     ):
-        raise ConfigError(
-            f"whitespace_vectorizer: ngram_range must be two integers (min, max) with "
-            f"1 <= min <= max, got {ngram_range!r}; use e.g. (1, 1) or (1, 2)."
+        raise ParameterError(
+            "ngram_range", f"must be two integers (min, max) with 1 <= min <= max, got {ngram_range!r}; "
+            "use e.g. (1, 1) or (1, 2)."
         )
     if isinstance(min_df, bool) or not isinstance(min_df, (int, float)) or min_df <= 0:
-        raise ConfigError(
-            f"whitespace_vectorizer: min_df must be a positive int (documents) or a float "
-            f"in (0, 1] (fraction), got {min_df!r}."
+        raise ParameterError(
+            "min_df", f"must be a positive int (documents) or a float in (0, 1] (fraction), got {min_df!r}."
         )
     return CountVectorizer(
         tokenizer=str.split,
