@@ -54,6 +54,8 @@ class ClustererRegistry(Mapping[str, type]):
         self.classes = dict(classes)
 
     def __getitem__(self, method: str) -> type:
+        # Not `from toolkit.topics import clusterers`: that names the package, whose __init__
+        # reaches model.py, which imports this module (an import cycle for the checks).
         import toolkit.topics.clusterers as clusterers
 
         return getattr(clusterers, self.classes[method])
