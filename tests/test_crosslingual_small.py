@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from toolkit.config import load_config
-from toolkit.errors import ConfigError, TopicModelError
+from toolkit.errors import ConfigError, ParameterError, TopicModelError
 from toolkit.topics.model import PrecomputedReduction, renumber_by_size
 from toolkit.topics.outliers import OUTLIER_STRATEGIES, merge_topics, reassign_outliers
 
@@ -207,9 +207,9 @@ def test_merge_topics_counts_the_outlier_topic_for_bertopic():
     model = _FakeModel([0, 1, 2])
     _, info = merge_topics(model, ["d"] * 3, 5)
     assert model.calls == [] and info["after"] == 3
-    with pytest.raises(ConfigError, match=r"topics.nr_topics: expected null, an integer >= 2 or 'auto', got 'few'"):
+    with pytest.raises(ParameterError, match=r"^nr_topics: expected null, an integer >= 2 or 'auto', got 'few'"):
         merge_topics(_FakeModel([0, 1]), ["d"] * 2, "few")
-    with pytest.raises(ConfigError, match="got 1"):
+    with pytest.raises(ParameterError, match="^nr_topics: .*got 1"):
         merge_topics(_FakeModel([0, 1]), ["d"] * 2, 1)
 
 
@@ -224,7 +224,7 @@ def test_reassign_outliers_records_the_move():
     model = _FakeModel([])
     _, info = reassign_outliers(model, ["d"] * 2, np.array([0, 1]), "c-tf-idf")
     assert model.calls == [] and info["outliers_after"] == 0  # nothing to move
-    with pytest.raises(ConfigError, match="topics.outliers: expected one of none, embeddings, c-tf-idf, "
+    with pytest.raises(ParameterError, match="^strategy: expected one of none, embeddings, c-tf-idf, "
                                           "distributions, reduced, got 'nearest'"):
         reassign_outliers(model, ["d"], np.array([-1]), "nearest")
     with pytest.raises(TopicModelError, match="topics.outliers=reduced needs the reduced"):

@@ -91,3 +91,15 @@ def test_fit_topics_names_the_themes_and_stopwords_keys():
     with pytest.raises(ConfigError, match=r"^topics.stopwords: must be a list of strings, got \(3,\).$"):
         fit_topics(embeddings, reduced, texts, langs, _altered(config, "topics", stopwords=[3]),
                    embedder=_WordEmbedder())
+
+
+@pytest.mark.parametrize("topics, message", [
+    ({"nr_topics": 1}, r"^topics.nr_topics: expected null, an integer >= 2 or 'auto', got 1$"),
+    ({"outliers": "nearest"}, r"^topics.outliers: expected one of none, embeddings, c-tf-idf, distributions, "
+                              r"reduced, got 'nearest'$"),
+])
+def test_fit_topics_names_the_merge_and_outlier_keys(topics, message):
+    embeddings, reduced, texts, langs = _corpus()
+    config = _altered(_config(method="kmeans", n_clusters=2), "topics", **topics)
+    with pytest.raises(ConfigError, match=message):
+        fit_topics(embeddings, reduced, texts, langs, config)

@@ -44,6 +44,9 @@ _TOPICS_KEYS = {
     "extra_stopwords": "topics.stopwords",
 }
 
+#: Config key of each parameter topic merging and outlier reassignment take from ``config.topics``.
+_MERGE_KEYS = {"nr_topics": "topics.nr_topics", "strategy": "topics.outliers", "threshold": "topics.outlier_threshold"}
+
 #: Config key of each parameter the named themes take from ``config.themes``.
 _THEMES_KEYS = {"names": "themes.names"}
 
@@ -219,9 +222,10 @@ def fit_topics(embeddings: np.ndarray, reduced: np.ndarray, texts: Sequence[str]
     except ValueError as exc:
         raise TopicModelError(f"topic fitting failed: {exc}") from exc
     details: dict[str, Any] = {"representation": tcfg.representation, "clustering": clusterer.describe(config)}
-    topics, details["merge"] = merge_topics(model, docs, tcfg.nr_topics)
-    topics, details["outliers"] = reassign_outliers(model, docs, topics, tcfg.outliers, tcfg.outlier_threshold,
-                                                    embeddings=embeddings, reduced=reduced)
+    with _config_keys(_MERGE_KEYS):
+        topics, details["merge"] = merge_topics(model, docs, tcfg.nr_topics)
+        topics, details["outliers"] = reassign_outliers(model, docs, topics, tcfg.outliers, tcfg.outlier_threshold,
+                                                        embeddings=embeddings, reduced=reduced)
     topics = renumber_by_size(topics)
     themes: dict[int, str | None] = {t: None for t in sorted(set(topics.tolist()))}
     if names:

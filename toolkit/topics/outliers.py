@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from toolkit.errors import ConfigError, TopicModelError
+from toolkit.errors import ParameterError, TopicModelError
 
 __all__ = ["OUTLIER_STRATEGIES", "merge_topics", "nearest_centre", "nearest_centres", "reassign_outliers",
            "topic_centres"]
@@ -63,10 +63,10 @@ def merge_topics(model: Any, docs: Sequence[str], nr_topics: int | str | None) -
     if nr_topics is None:
         return topics, info
     if isinstance(nr_topics, str) and nr_topics != "auto":
-        raise ConfigError(f"topics.nr_topics: expected null, an integer >= 2 or 'auto', got {nr_topics!r}")
+        raise ParameterError("nr_topics", f"expected null, an integer >= 2 or 'auto', got {nr_topics!r}")
     if isinstance(nr_topics, (int, np.integer)) and not isinstance(nr_topics, bool):
         if nr_topics < 2:
-            raise ConfigError(f"topics.nr_topics: expected null, an integer >= 2 or 'auto', got {nr_topics!r}")
+            raise ParameterError("nr_topics", f"expected null, an integer >= 2 or 'auto', got {nr_topics!r}")
         if nr_topics >= before:
             log.info("topics.nr_topics=%d: already %d topics, nothing to merge", nr_topics, before)
             return topics, info
@@ -140,7 +140,7 @@ def reassign_outliers(model: Any, docs: Sequence[str], topics: np.ndarray, strat
         ``strategy``, ``threshold``, ``outliers_before``, ``outliers_after``.
     """
     if strategy not in OUTLIER_STRATEGIES:
-        raise ConfigError(f"topics.outliers: expected one of {', '.join(OUTLIER_STRATEGIES)}, got {strategy!r}")
+        raise ParameterError("strategy", f"expected one of {', '.join(OUTLIER_STRATEGIES)}, got {strategy!r}")
     topics = np.asarray(topics, dtype=int)
     before = int(np.sum(topics == -1))
     info: dict[str, Any] = {"strategy": strategy, "threshold": float(threshold), "outliers_before": before,
