@@ -10,9 +10,9 @@ write, report) via :func:`toolkit.experiment.run_experiment`.
 Memory is the resident set size (RSS) of the process as the kernel counts it: at each
 stage boundary the script reads ``VmHWM`` (peak RSS) from ``/proc/self/status`` and resets
 it by writing ``5`` to ``/proc/self/clear_refs``, so each stage's peak is exact, not sampled.
-Stage boundaries come from thin wrappers around the functions ``run_experiment`` calls
-(``load_corpus``, ``embed_corpus``, ``reduce_embeddings``, ``fit_topics``, ``evaluate_run``,
-``write_run_files``, ``write_report``); the manifest's own timings are kept alongside.
+Stage boundaries come from ``run_experiment(on_stage=...)``, which reports the start and end
+of every timed stage (``corpus``, ``embed``, ``reduce``, ``topics``, ``map``, ``evaluate``,
+``write``, ``report``, ...); the manifest's own timings are kept alongside.
 
 Prints a table and writes ``experiments/results/scale.json``.
 
@@ -33,7 +33,6 @@ Ray's object store split between the processes that map them), and keeps the pea
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import math
 import os
@@ -46,7 +45,7 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from results_file import write_results  # experiments/, the script's folder
 
@@ -132,50 +131,25 @@ class Meter:
             _reset_peak()
         return peak
 
-    def wrap(self, fn: Callable, name: str | Callable[..., str]) -> Callable:
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            stage = name(*args, **kwargs) if callable(name) else name
+    def on_stage(self, name: str, started: bool) -> None:
+        """Stage boundary from ``run_experiment(on_stage=...)``: close the interval, record the stage."""
+        if started:
             self._between_peak_kb = max(self._between_peak_kb, self._close_interval())
-            rss_start = _status_kb("VmRSS")
-            start = time.perf_counter()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                seconds = time.perf_counter() - start
-                peak = self._close_interval()
-                rec = self.stages.setdefault(stage, {"seconds": 0.0, "peak_mb": 0.0, "rss_start_mb": rss_start / 1024})
-                rec["seconds"] = round(rec["seconds"] + seconds, 2)
-                rec["peak_mb"] = round(max(rec["peak_mb"], peak / 1024), 1)
-                rec["rss_end_mb"] = round(_status_kb("VmRSS") / 1024, 1)
-                rec["rss_start_mb"] = round(rec["rss_start_mb"], 1)
-        return wrapper
+            self._open = (_status_kb("VmRSS"), time.perf_counter())
+            return
+        rss_start, start = self._open
+        seconds = time.perf_counter() - start
+        peak = self._close_interval()
+        rec = self.stages.setdefault(name, {"seconds": 0.0, "peak_mb": 0.0, "rss_start_mb": rss_start / 1024})
+        rec["seconds"] = round(rec["seconds"] + seconds, 2)
+        rec["peak_mb"] = round(max(rec["peak_mb"], peak / 1024), 1)
+        rec["rss_end_mb"] = round(_status_kb("VmRSS") / 1024, 1)
+        rec["rss_start_mb"] = round(rec["rss_start_mb"], 1)
 
     def finish(self) -> dict[str, Any]:
         self._between_peak_kb = max(self._between_peak_kb, self._close_interval())
         return {"stages": self.stages, "outside_stages_peak_mb": round(self._between_peak_kb / 1024, 1),
                 "peak_mb": round(self.overall_peak_kb / 1024, 1), "exact_per_stage": self.resets}
-
-
-def instrument(meter: Meter) -> None:
-    """Wrap the functions run_experiment calls so that each stage is measured."""
-    import toolkit.evaluate
-    import toolkit.experiment
-    import toolkit.report
-    import toolkit.runs
-    import toolkit.topics
-
-    toolkit.experiment.get_embedder = meter.wrap(toolkit.experiment.get_embedder, "load_model")
-    toolkit.experiment.load_corpus = meter.wrap(toolkit.experiment.load_corpus, "corpus")
-    toolkit.experiment.embed_corpus = meter.wrap(toolkit.experiment.embed_corpus, "embed")
-    if hasattr(toolkit.experiment, "align_corpus"):
-        toolkit.experiment.align_corpus = meter.wrap(toolkit.experiment.align_corpus, "align")
-    toolkit.topics.reduce_embeddings = meter.wrap(
-        toolkit.topics.reduce_embeddings, lambda *a, **kw: "map" if kw.get("n_components") == 2 else "reduce")
-    toolkit.topics.fit_topics = meter.wrap(toolkit.topics.fit_topics, "topics")
-    toolkit.evaluate.evaluate_run = meter.wrap(toolkit.evaluate.evaluate_run, "evaluate")
-    toolkit.runs.write_run_files = meter.wrap(toolkit.runs.write_run_files, "write")
-    toolkit.report.write_report = meter.wrap(toolkit.report.write_report, "report")
 
 
 class TreeMeter:
@@ -295,8 +269,6 @@ def worker(corpus: Path, result: Path, threads: int | None, cache: Path, ray_opt
     import toolkit.experiment  # noqa: F401  (imports count as set-up, not as a stage)
     from toolkit.config import load_config
 
-    if not ray_opts:
-        instrument(meter)
     import_seconds = time.perf_counter() - t0
     overrides = [f"corpus.path={corpus}", "corpus.format=jsonl", "corpus.unit=document",
                  f"name=scale-{corpus.stem}", f"output.dir={corpus.parent}"]
@@ -311,7 +283,7 @@ def worker(corpus: Path, result: Path, threads: int | None, cache: Path, ray_opt
     from toolkit.experiment import run_experiment
 
     start = time.perf_counter()
-    outcome = run_experiment(config, out=run_dir, on_stage=meter.on_stage if ray_opts else None)
+    outcome = run_experiment(config, out=run_dir, on_stage=meter.on_stage)
     wall = time.perf_counter() - start
     mem = meter.finish()
     m = outcome.metrics

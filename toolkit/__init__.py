@@ -2,6 +2,12 @@
 
 Typical use::
 
+    from toolkit import TopicBridge
+    model = TopicBridge(umap__n_neighbors=30).fit(texts, langs=langs)
+    model.topic_info()
+    topics, scores = model.transform(new_texts)
+    model.save("my-model")
+
     from toolkit import load_config, run_experiment
     outcome = run_experiment(load_config("configs/seeds.yaml"))
     print(outcome.path, outcome.metrics["n_topics"])
@@ -19,6 +25,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "__version__",
+    "TopicBridge",
     "load_config",
     "ExperimentConfig",
     "run_experiment",
@@ -40,6 +47,7 @@ __all__ = [
 
 # Heavy libraries (torch, BERTopic) load only when the name that needs them is used.
 _LAZY = {
+    "TopicBridge": "toolkit.model",
     "load_config": "toolkit.config",
     "ExperimentConfig": "toolkit.config",
     "run_experiment": "toolkit.experiment",

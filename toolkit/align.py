@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from toolkit.arrays import as_langs, unit_rows
-from toolkit.errors import ConfigError, ParameterError
+from toolkit.errors import ConfigError, ParameterError, TopicModelError
 
 __all__ = ["ALIGN_METHODS", "LanguageAligner", "align_embeddings"]
 
@@ -286,6 +286,43 @@ class LanguageAligner:
         if self.normalize:
             out = unit_rows(out, tiny=_EPS)
         return out.astype(np.float32)
+
+    def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """The fitted aligner as JSON-able values and arrays, to save without pickle.
+
+        :meth:`from_state` rebuilds an aligner whose ``transform`` gives the same bytes.
+        """
+        if not hasattr(self, "info_"):
+            raise TopicModelError("LanguageAligner.get_state called before fit")
+        values = {"method": self.method, "n_directions": int(self.n_directions),
+                  "shrinkage": float(self.shrinkage), "normalize": bool(self.normalize),
+                  "languages": list(self.languages_), "per_language": sorted(self.lang_means_),
+                  "info": dict(self.info_)}
+        keys = values["per_language"]
+        dim = self.mean_.shape[0]
+        arrays = {
+            "mean": np.asarray(self.mean_), "scale": np.asarray(self.scale_),
+            "components": np.asarray(self.components_),
+            "lang_means": np.stack([self.lang_means_[k] for k in keys]) if keys else np.zeros((0, dim)),
+            "lang_scales": np.stack([self.lang_scales_[k] for k in keys]) if keys else np.zeros((0, dim)),
+        }
+        return values, arrays
+
+    @classmethod
+    def from_state(cls, values: dict[str, Any], arrays: dict[str, np.ndarray]) -> LanguageAligner:
+        """An aligner from :meth:`get_state`'s output, fitted as the one that wrote it."""
+        aligner = cls(method=values["method"], n_directions=values["n_directions"],
+                      shrinkage=values["shrinkage"], normalize=values["normalize"])
+        aligner._validate()
+        keys = list(values["per_language"])
+        aligner.languages_ = list(values["languages"])
+        aligner.mean_ = np.asarray(arrays["mean"])
+        aligner.scale_ = np.asarray(arrays["scale"])
+        aligner.components_ = np.asarray(arrays["components"])
+        aligner.lang_means_ = {k: np.asarray(arrays["lang_means"][i]) for i, k in enumerate(keys)}
+        aligner.lang_scales_ = {k: np.asarray(arrays["lang_scales"][i]) for i, k in enumerate(keys)}
+        aligner.info_ = dict(values["info"])
+        return aligner
 
     def fit_transform(self, X: Any, langs: Sequence[str | None],
                       groups: Sequence[str | None] | None = None) -> np.ndarray:

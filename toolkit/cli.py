@@ -118,6 +118,70 @@ def run(config: Path = typer.Argument(..., help="Experiment config (YAML)."),
 
 
 @app.command()
+def apply(run_dir: Path = typer.Argument(..., help="A finished run directory with a saved model (model/)."),
+          corpus: Path = typer.Option(..., "--corpus", help="The new corpus: a file or a folder of .txt files."),
+          format_: str = typer.Option("auto", "--format", help="auto, txt, jsonl, csv or parquet."),
+          out: Optional[Path] = typer.Option(None, "--out", help="Exact run directory (new or empty)."),
+          ) -> None:
+    """Assign a new corpus to a finished run's topics; report the drift against the training corpus."""
+    with _user_errors():
+        _set_offline_default()
+        from toolkit.experiment import apply_model
+
+        with _progress_bars() as hook:
+            outcome = apply_model(run_dir, corpus, corpus_format=format_, out=out, progress=hook)
+        drift = outcome.metrics.get("drift", {})
+        print(f"run written to {outcome.path}  ({len(outcome.corpus)} units; {drift.get('far_units', 0)} far from "
+              f"every topic)")
+
+
+@app.command()
+def curate(run_dir: Path = typer.Argument(..., help="A finished run directory with a saved model (model/)."),
+           merge: Optional[List[str]] = typer.Option(
+               None, "--merge", help="Topics to merge into one, comma-separated: --merge 1,4 (repeatable)."),
+           label: Optional[List[str]] = typer.Option(
+               None, "--label", help='Name a topic: --label 3="Medical tourism" (repeatable).'),
+           reduce_to: Optional[int] = typer.Option(None, "--reduce", help="Join the most similar topics until N remain."),
+           out: Optional[Path] = typer.Option(None, "--out", help="Exact run directory (new or empty)."),
+           ) -> None:
+    """Write a new run with topics merged, renamed or reduced (ids as in RUN_DIR's report)."""
+    with _user_errors():
+        _set_offline_default()
+        from toolkit.experiment import curate_run
+
+        groups = [_topic_list(item) for item in merge or []]
+        names = dict(_topic_label(item) for item in label or [])
+        with _progress_bars() as hook:
+            outcome = curate_run(run_dir, merge=groups, labels=names, reduce_to=reduce_to, out=out, progress=hook)
+        print(f"run written to {outcome.path}  ({outcome.metrics.get('n_topics', '?')} topics)")
+
+
+def _topic_list(item: str) -> list[int]:
+    from toolkit.errors import ParameterError
+
+    try:
+        ids = [int(part) for part in item.split(",") if part.strip()]
+    except ValueError:
+        ids = []
+    if len(ids) < 2:
+        raise ParameterError("--merge", f"expected two or more topic ids separated by commas, e.g. 1,4; got {item!r}")
+    return ids
+
+
+def _topic_label(item: str) -> tuple[int, str]:
+    from toolkit.errors import ParameterError
+
+    key, sep, name = item.partition("=")
+    try:
+        topic = int(key)
+    except ValueError:
+        topic = None
+    if not sep or topic is None or not name.strip():
+        raise ParameterError("--label", f'expected TOPIC=NAME, e.g. 3="Medical tourism"; got {item!r}')
+    return topic, name.strip().strip('"').strip("'")
+
+
+@app.command()
 def sweep(config: Path = typer.Argument(..., help="Config with a 'sweep:' section (grid and seeds)."),
           set_: Optional[List[str]] = typer.Option(None, "--set", help="Override a key: key.path=value (repeatable)."),
           out: Optional[Path] = typer.Option(None, "--out", help="Sweep folder; rerun with the same folder to resume."),

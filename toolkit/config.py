@@ -34,9 +34,12 @@ __all__ = [
     "OutputConfig",
     "CacheConfig",
     "ExecutionConfig",
+    "ModelConfig",
     "load_config",
     "load_config_dict",
     "apply_overrides",
+    "set_key",
+    "NotASection",
     "config_from_dict",
     "config_to_yaml",
     "config_hash",
@@ -60,7 +63,9 @@ def _count_or_auto(v: Any, allow_none: bool) -> Any:
 class CorpusConfig(_Section):
     """Where the corpus is and how it is cut into units."""
 
-    path: str = Field(description="File or folder; relative paths resolve against the current directory.")
+    path: str | None = Field(
+        None, description="File or folder; relative paths resolve against the current directory. Required "
+        "to run a config; a model fitted from Python (TopicBridge.fit) has none.")
     format: Literal["auto", "txt", "jsonl", "csv", "parquet"] = Field(
         "auto", description="auto: a folder is txt, *.jsonl is jsonl, *.csv/*.tsv is csv, *.parquet is "
         "parquet (columns as in JSONL: id, text, lang, label, group, date; read in row batches).")
@@ -281,6 +286,17 @@ class ExecutionConfig(_Section):
         "a local Ray instance in this process.")
 
 
+class ModelConfig(_Section):
+    """The fitted topic model: kept in the run directory (model/), used to assign new documents."""
+
+    save: bool = Field(True, description="Save the fitted model in the run directory's model/ folder "
+                       "(needed by topicbridge apply and curate).")
+    reference_units: int = Field(
+        20000, ge=1, description="Training units whose embeddings the model keeps to assign new units; a "
+        "larger corpus keeps a seeded sample of this size, stratified by topic.")
+    neighbors: int = Field(10, ge=1, description="Nearest reference units that vote for a new unit's topic.")
+
+
 class ExperimentConfig(_Section):
     """One experiment: corpus, embedding, alignment, reduction, clustering, description, themes, output."""
 
@@ -297,6 +313,7 @@ class ExperimentConfig(_Section):
     output: OutputConfig = OutputConfig()
     cache: CacheConfig = CacheConfig()
     execution: ExecutionConfig = ExecutionConfig()
+    model: ModelConfig = ModelConfig()
 
 
 # ---------------------------------------------------------------- loading
@@ -363,17 +380,36 @@ def apply_overrides(data: dict[str, Any], overrides: list[str] | tuple[str, ...]
             value = yaml.safe_load(raw) if raw.strip() else ""
         except yaml.YAMLError:
             value = raw
-        node = out
-        parts = key.split(".")
-        for part in parts[:-1]:
-            child = node.get(part)
-            if child is None:
-                child = node[part] = {}
-            elif not isinstance(child, dict):
-                raise ConfigError(f"--set {item!r}: '{part}' is a value, not a section")
-            node = child
-        node[parts[-1]] = value
+        try:
+            set_key(out, key, value)
+        except NotASection as exc:
+            raise ConfigError(f"--set {item!r}: '{exc.part}' is a value, not a section") from None
     return out
+
+
+class NotASection(ValueError):
+    """A key path goes through a value (``corpus.path.x``); ``part`` is that value's key."""
+
+    def __init__(self, part: str) -> None:
+        super().__init__(part)
+        self.part = part
+
+
+def set_key(data: dict[str, Any], key: str, value: Any) -> None:
+    """Set ``value`` at the dotted ``key`` of a nested config mapping, creating sections.
+
+    Raises :class:`NotASection` (naming the part) when the path goes through a value.
+    """
+    node = data
+    parts = key.split(".")
+    for part in parts[:-1]:
+        child = node.get(part)
+        if child is None:
+            child = node[part] = {}
+        elif not isinstance(child, dict):
+            raise NotASection(part)
+        node = child
+    node[parts[-1]] = value
 
 
 def _format_validation_error(exc: ValidationError, source: str) -> str:

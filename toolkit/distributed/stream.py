@@ -95,6 +95,8 @@ def segment_files_ray(config: Any) -> Any:
     from toolkit.distributed.runtime import ensure_ray
 
     c = config.corpus
+    if c.path is None:
+        raise ConfigError("corpus.path: not set; name the JSONL or Parquet file to embed")
     path = Path(c.path).expanduser().resolve()
     if not path.exists():
         raise ConfigError(f"corpus.path {c.path!r}: {path} does not exist")

@@ -68,8 +68,8 @@ def _topic_row(topic: TopicInfo, languages: list[str], texts: dict[str, str],
         if items:
             reps[lang] = items
     return {
-        "topic": topic.topic, "outlier": topic.is_outlier, "name": topic.name,
-        "headline": (", ".join(topic.keywords[:3]) if topic.theme and not topic.is_outlier
+        "topic": topic.topic, "outlier": topic.is_outlier, "name": topic.name, "named": topic.named,
+        "headline": (", ".join(topic.keywords[:3]) if topic.theme and not topic.is_outlier and not topic.named
                      else topic.name),
         "label": topic.label, "theme": topic.theme, "size": topic.size,
         "sizes": [(lang, topic.sizes.get(lang, 0)) for lang in languages],
@@ -101,6 +101,50 @@ def _themes(data: ReportData, limit: int, text_limit: int) -> list[dict[str, Any
             })
         groups.append({"theme": theme, "topics": ids, "size": len(members), "languages": by_lang})
     return groups
+
+
+def _drift(data: ReportData, text_limit: int) -> dict[str, Any] | None:
+    """The drift section of a run written by ``topicbridge apply`` (``metrics.json``'s ``drift``)."""
+    drift = data.metrics.get("drift")
+    if not isinstance(drift, dict):
+        return None
+    rows = []
+    for row in drift.get("topics") or []:
+        if not isinstance(row, dict):
+            continue
+        here, train = row.get("share"), row.get("training_share")
+        change = None if not isinstance(here, (int, float)) or not isinstance(train, (int, float)) else here - train
+        rows.append({"topic": row.get("topic"), "label": str(row.get("label") or ""),
+                     "training": format_value(train), "here": format_value(here),
+                     "change": "n/a" if change is None else f"{change:+.1%}"})
+    far = [{"id": str(u.get("id", "")), "lang": str(u.get("lang", "")), "text": str(u.get("text", ""))[:text_limit],
+            "similarity": format_value(u.get("similarity"))}
+           for u in drift.get("far_examples") or [] if isinstance(u, dict)]
+    return {"source": str(drift.get("source_run") or ""), "threshold": format_value(drift.get("far_threshold")),
+            "far_units": format_value(drift.get("far_units")), "far_share": format_value(drift.get("far_share")),
+            "rows": rows, "far_examples": far}
+
+
+def _provenance(data: ReportData) -> list[str]:
+    """Where this run's topics came from when they were not fitted here (applied or curated)."""
+    lines = []
+    source = data.manifest.get("source_model")
+    if isinstance(source, dict) and source.get("run"):
+        lines.append(f"Topics of the model saved in {source['run']}, assigned to this corpus (topicbridge apply).")
+    curated = data.manifest.get("curated_from")
+    if curated:
+        lines.append(f"Topics curated from {curated} (topicbridge curate).")
+    for step in data.manifest.get("curation") or []:
+        if not isinstance(step, dict):
+            continue
+        if step.get("merge"):
+            lines.append("Merged topics " + "; ".join(", ".join(map(str, g)) for g in step["merge"])
+                         + " (ids of the run before; topics were renumbered by size).")
+        if step.get("reduce"):
+            lines.append(f"Reduced to {step['reduce']} topics by joining the most similar ones.")
+        if step.get("labels"):
+            lines.append("Named " + "; ".join(f"topic {k}: {v}" for k, v in step["labels"].items()) + ".")
+    return lines
 
 
 def report_context(data: ReportData, *, max_representatives: int = 3,
@@ -156,6 +200,8 @@ def report_context(data: ReportData, *, max_representatives: int = 3,
         "topics": [_topic_row(t, data.languages, texts, max_representatives, text_limit)
                    for t in data.topics],
         "themes": _themes(data, max_theme_segments, text_limit),
+        "drift": _drift(data, text_limit),
+        "provenance": _provenance(data),
         "config_text": data.config_text,
         "manifest_text": data.manifest_text,
     }

@@ -67,6 +67,8 @@ class TopicInfo:
         Language code -> segment ids closest to the topic centre, best first.
     metrics : dict
         Per-topic figures from ``metrics.json`` ``per_topic``.
+    named : bool
+        ``label`` was given by a person (``topicbridge curate --label``, ``set_topic_labels``).
     """
 
     topic: int
@@ -78,6 +80,7 @@ class TopicInfo:
     keywords_by_lang: dict[str, list[str]]
     representatives: dict[str, list[str]]
     metrics: dict[str, Any] = field(default_factory=dict)
+    named: bool = False
 
     @property
     def is_outlier(self) -> bool:
@@ -86,7 +89,10 @@ class TopicInfo:
 
     @property
     def name(self) -> str:
-        """Short human name: the theme, else the first keywords, else the label."""
+        """Short human name: a label a person gave, else the theme, else the first keywords,
+        else the label."""
+        if self.named and self.label:
+            return self.label
         if self.is_outlier:
             return "outliers"
         if self.theme:
@@ -324,7 +330,7 @@ def _load_topics(csv_path: Path, json_path: Path, topics_json: dict[str, Any],
             topic=tid, label=str(row.get("label", "") or entry.get("label") or ""),
             theme=str(theme) if theme else None, size=int(row["size"]), sizes=sizes,
             keywords=keywords, keywords_by_lang=keywords_by_lang,
-            representatives=representatives, metrics=dict(metrics or {}),
+            representatives=representatives, metrics=dict(metrics or {}), named=entry.get("named") is True,
         ))
     topics.sort(key=lambda t: (t.is_outlier, t.topic))
     return topics

@@ -36,8 +36,12 @@ class TopicResult:
         The per-language tokens of each segment used for topic words and coherence.
     details : dict
         Choices made while fitting (e.g. outlier reduction), recorded in the manifest.
+    counts : tuple of two dicts, optional
+        Term counts per (topic, language) and units per (topic, language) over the whole
+        corpus (:func:`toolkit.topics.sample.term_counts`), when the tokens of every unit are
+        not kept (``topics.fit_sample``); topics can be described again from them.
     model : object
-        The fitted BERTopic model (not saved).
+        The fitted BERTopic model, when there is one (a saved model keeps everything else).
     """
 
     topics: np.ndarray
@@ -51,6 +55,7 @@ class TopicResult:
     coords: np.ndarray | None = None
     tokens: list[list[str]] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
+    counts: Any = None
     model: Any = None
 
     @property

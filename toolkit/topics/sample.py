@@ -290,6 +290,7 @@ def fit_topics_sampled(embeddings: np.ndarray, corpus: Any, config: Any, *, embe
 
             result.details["themes"]["per_theme"] = theme_summary(result.themes, topics)
         result.topics = topics
+        result.counts = totals
         result.details["n_topics"] = described.n_topics
         result.details["outlier_share"] = described.outlier_share
     result.details["fit_sample"] = {
