@@ -103,6 +103,10 @@ def _themes(data: ReportData, limit: int, text_limit: int) -> list[dict[str, Any
     return groups
 
 
+def _percent(value: Any) -> str:
+    return f"{value:.1%}" if isinstance(value, (int, float)) and not isinstance(value, bool) else "n/a"
+
+
 def _drift(data: ReportData, text_limit: int) -> dict[str, Any] | None:
     """The drift section of a run written by ``topicbridge apply`` (``metrics.json``'s ``drift``)."""
     drift = data.metrics.get("drift")
@@ -115,13 +119,13 @@ def _drift(data: ReportData, text_limit: int) -> dict[str, Any] | None:
         here, train = row.get("share"), row.get("training_share")
         change = None if not isinstance(here, (int, float)) or not isinstance(train, (int, float)) else here - train
         rows.append({"topic": row.get("topic"), "label": str(row.get("label") or ""),
-                     "training": format_value(train), "here": format_value(here),
+                     "training": _percent(train), "here": _percent(here),
                      "change": "n/a" if change is None else f"{change:+.1%}"})
     far = [{"id": str(u.get("id", "")), "lang": str(u.get("lang", "")), "text": str(u.get("text", ""))[:text_limit],
             "similarity": format_value(u.get("similarity"))}
            for u in drift.get("far_examples") or [] if isinstance(u, dict)]
     return {"source": str(drift.get("source_run") or ""), "threshold": format_value(drift.get("far_threshold")),
-            "far_units": format_value(drift.get("far_units")), "far_share": format_value(drift.get("far_share")),
+            "far_units": format_value(drift.get("far_units")), "far_share": _percent(drift.get("far_share")),
             "rows": rows, "far_examples": far}
 
 
