@@ -61,10 +61,10 @@ def drift_metrics(model: Any, corpus: Corpus, topics: np.ndarray, best: np.ndarr
 def applied_result(model: Any, config: ExperimentConfig, corpus: Corpus, topics: np.ndarray, scores: np.ndarray,
                    best: np.ndarray, source: Path, n_examples: int) -> tuple[TopicResult, dict[str, Any]]:
     """The :class:`TopicResult` and metrics of ``corpus`` assigned to ``model``'s topics."""
-    from toolkit.topics.vectorizer import MultilingualTokenizer
+    from toolkit.topics.model import tokenizer_for
 
     tcfg = config.topics
-    tokenizer = MultilingualTokenizer(lemmatize=tcfg.lemmatize, extra_stopwords=list(tcfg.stopwords))
+    tokenizer = tokenizer_for(tcfg)
     tokens = tokenizer.tokenize_many(corpus.texts, corpus.langs)
     trained = model.result_
     present = sorted(set(topics.tolist()))

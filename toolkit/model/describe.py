@@ -21,13 +21,13 @@ __all__ = ["describe_again", "unit_tokens"]
 def unit_tokens(model: Any) -> tuple[list[list[str]], np.ndarray | None]:
     """Tokens for coherence: of every unit when the model has every text (``None`` sample),
     else of the reference units (and their positions)."""
-    from toolkit.topics.vectorizer import MultilingualTokenizer
+    from toolkit.topics.model import tokenizer_for
 
     result, corpus = model.result_, model.corpus_
     if len(result.tokens) == len(corpus):
         return result.tokens, None
     tcfg = model.config_.topics
-    tokenizer = MultilingualTokenizer(lemmatize=tcfg.lemmatize, extra_stopwords=list(tcfg.stopwords))
+    tokenizer = tokenizer_for(tcfg)
     if model.texts_kept_:
         return tokenizer.tokenize_many(corpus.texts, corpus.langs), None
     ref = model.reference_

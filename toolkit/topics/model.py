@@ -30,7 +30,7 @@ from toolkit.errors import ConfigError, ParameterError, TopicModelError
 from toolkit.topics.labels import renumber_by_size
 from toolkit.topics.result import TopicResult
 
-__all__ = ["fit_topics", "describe_topics", "candidate_count", "TopicDescription", "topic_similarity",
+__all__ = ["tokenizer_for", "fit_topics", "describe_topics", "candidate_count", "TopicDescription", "topic_similarity",
            "EmbedderBackend", "PrecomputedReduction", "renumber_by_size"]
 
 log = logging.getLogger(__name__)
@@ -195,7 +195,7 @@ def fit_topics(embeddings: np.ndarray, reduced: np.ndarray, texts: Sequence[str]
         raise ConfigError("themes.names is set but no embedder was given to embed the theme names; "
                           "pass embedder= (run_experiment does) or remove themes.names")
     with _config_keys(_TOPICS_KEYS):
-        tokenizer = _tokenizer(tcfg.lemmatize, tuple(tcfg.stopwords))
+        tokenizer = tokenizer_for(tcfg)
     tokens = tokenizer.tokenize_many(list(texts), list(langs))
     docs = [" ".join(t) for t in tokens]
     if not any(docs):
@@ -314,10 +314,16 @@ def describe_topics(embeddings: np.ndarray, topics: np.ndarray, langs: Sequence[
     )
 
 
+def tokenizer_for(topics_config: Any) -> Any:
+    """The :class:`~toolkit.topics.vectorizer.MultilingualTokenizer` of ``topics.lemmatize`` and
+    ``topics.stopwords``, one per setting for the whole process: its word cache (lemmas,
+    stopword checks) then carries over between the runs of a sweep, which share their texts,
+    and to describing curated or applied topics."""
+    return _shared_tokenizer(bool(topics_config.lemmatize), tuple(topics_config.stopwords))
+
+
 @functools.lru_cache(maxsize=4)
-def _tokenizer(lemmatize: bool, stopwords: tuple[str, ...]) -> Any:
-    """One tokenizer per setting for the whole process: its word cache (lemmas, stopword
-    checks) then carries over between the runs of a sweep, which share their texts."""
+def _shared_tokenizer(lemmatize: bool, stopwords: tuple[str, ...]) -> Any:
     from toolkit.topics.vectorizer import MultilingualTokenizer
 
     return MultilingualTokenizer(lemmatize=lemmatize, extra_stopwords=list(stopwords))
