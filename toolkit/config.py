@@ -69,6 +69,10 @@ class CorpusConfig(_Section):
     format: Literal["auto", "txt", "jsonl", "csv", "parquet"] = Field(
         "auto", description="auto: a folder is txt, *.jsonl is jsonl, *.csv/*.tsv is csv, *.parquet is "
         "parquet (columns as in JSONL: id, text, lang, label, group, date; read in row batches).")
+    encoding: str = Field(
+        "auto", description="Text encoding of the corpus files: auto (UTF-8, or UTF-16/UTF-8 with a BOM; "
+        "when UTF-8 fails, the encoding charset-normalizer detects, recorded per file in manifest.json), "
+        "utf-8, or any Python codec name (cp1251, gb18030, shift_jis, latin-1).")
     unit: Literal["document", "paragraph", "sentence", "window"] = Field(
         "sentence", description="What is embedded and clustered.")
     clean: bool = Field(True, description="Strip URLs, captions and platform boilerplate.")
@@ -85,6 +89,19 @@ class CorpusConfig(_Section):
     label_column: str | None = Field("label", description="CSV/TSV column with the gold label (optional).")
     group_column: str | None = Field("group", description="CSV/TSV column with the translation group (optional).")
     limit: int | None = Field(None, ge=1, description="Read only the first N items (quick trials).")
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, v: str) -> str:
+        import codecs
+
+        if v.strip().lower() == "auto":
+            return "auto"
+        try:
+            codecs.lookup(v.strip())
+        except LookupError:
+            raise ValueError(f"unknown encoding {v!r}; use auto, utf-8 or a Python codec name such as cp1251") from None
+        return v.strip()
 
     @field_validator("window_overlap")
     @classmethod
