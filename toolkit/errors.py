@@ -34,6 +34,7 @@ __all__ = [
     "RunError",
     "CacheError",
     "Interrupted",
+    "short_repr",
 ]
 
 
@@ -93,3 +94,12 @@ class CacheError(ToolkitError):
 
 class Interrupted(KeyboardInterrupt):
     """Ctrl-C during a long job that kept what it finished; the message says what and where."""
+
+
+def short_repr(value: object, limit: int = 80) -> str:
+    """``repr(value)`` cut to ``limit`` characters, for error messages that show a given value:
+    a message never repeats a huge value (a million-element list, a 5 MB string)."""
+    if isinstance(value, (list, tuple, dict, set)) and len(value) > 20:
+        return f"a {type(value).__name__} of {len(value):,} items"
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit - 12]}... ({len(text):,} chars)"
