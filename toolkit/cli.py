@@ -89,6 +89,12 @@ def _progress_bars() -> Iterator[Callable]:
             bars.update(tid, completed=task.total or 1, total=task.total or 1)
 
 
+def _print_warnings(metrics: dict) -> None:
+    """A run's warnings (metrics.json ``warnings``), one ``warning:`` line each, on stderr."""
+    for w in metrics.get("warnings") or []:
+        print(f"warning: {w}", file=sys.stderr)
+
+
 def _set_offline_default() -> None:
     # Hub downloads are opt-in (embedding.allow_download); without this sentence-transformers
     # retries an unreachable hub for about a minute.
@@ -114,6 +120,7 @@ def run(config: Path = typer.Argument(..., help="Experiment config (YAML)."),
             outcome = run_experiment(cfg, out=out, progress=hook)
         m = outcome.metrics
         summary = f"{m.get('n_topics', '?')} topics, outliers {m.get('outlier_share', 0):.0%}"
+        _print_warnings(m)
         print(f"run written to {outcome.path}  ({summary})")
 
 
@@ -195,6 +202,9 @@ def sweep(config: Path = typer.Argument(..., help="Config with a 'sweep:' sectio
         with _progress_bars() as hook:
             outcome = run_sweep(config, set_ or [], out=out, progress=hook, backend=backend)
         failed = [p for p in outcome.points if getattr(p, "status", "ok") == "failed"]
+        for p in outcome.points:
+            for w in getattr(p, "warnings", []):
+                print(f"warning: {p.name}: {w}", file=sys.stderr)
         print(f"sweep written to {outcome.path}  ({len(outcome.points)} points, {len(failed)} failed)")
         print(f"summary: {outcome.summary_md}")
         if failed:

@@ -101,9 +101,14 @@ def run_experiment(config: ExperimentConfig, *, out: str | Path | None = None,
                                     threads=config.embedding.threads)
     with timer.stage("corpus"):
         corpus = load_corpus(config.corpus)
+    if not corpus.segments:
+        from toolkit.errors import CorpusError
+
+        raise CorpusError(f"{config.corpus.path}: every text is empty after cleaning ({len(corpus.documents)} "
+                          f"documents kept); nothing to cluster. Check the corpus, or set corpus.clean: false")
     model = TopicBridge(config).fit_corpus(corpus, embedder=embedder, progress=progress, timer=timer)
     manifest = model.manifest(timings=timer.timings)
-    write_run_directory(target, model, manifest, timer=timer, progress=progress)
+    target = write_run_directory(target, model, manifest, timer=timer, progress=progress, unique=out is None)
     log.info("run written to %s", target)
     return RunOutcome(path=target, config=model.config_, corpus=corpus, result=model.result_,
                       metrics=model.metrics_, manifest=manifest, embeddings=model.embeddings_, model=model)
@@ -181,8 +186,8 @@ def apply_model(run_dir: str | Path, corpus_path: str | Path, *, corpus_format: 
         corpus=corpus_summary(corpus), topics=result.details, cache={}, timings=timer.timings,
         source_model={"run": str(run_dir), "model": str(Path(run_dir) / "model"),
                       "units": len(model.corpus_), "topics": int(model.metrics_.get("n_topics") or 0)})
-    write_run_directory(target, model, manifest, timer=timer, progress=progress,
-                        data=(config, corpus, result, metrics))
+    target = write_run_directory(target, model, manifest, timer=timer, progress=progress,
+                                 data=(config, corpus, result, metrics), unique=out is None)
     log.info("applied run written to %s", target)
     return RunOutcome(path=target, config=config, corpus=corpus, result=result, metrics=metrics,
                       manifest=manifest, model=model)
@@ -222,7 +227,7 @@ def curate_run(run_dir: str | Path, *, merge: list[list[int]] | None = None, lab
     model.config_ = model.config_.model_copy(update={"name": f"{model.config_.name}-curated"})
     target = plan_run_dir(model.config_.output.dir, model.config_.name, out)
     manifest = model.manifest(curated_from=str(run_dir), timings=timer.timings)
-    write_run_directory(target, model, manifest, timer=timer, progress=progress)
+    target = write_run_directory(target, model, manifest, timer=timer, progress=progress, unique=out is None)
     log.info("curated run written to %s", target)
     return RunOutcome(path=target, config=model.config_, corpus=model.corpus_, result=model.result_,
                       metrics=model.metrics_, manifest=manifest, model=model)

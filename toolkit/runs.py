@@ -30,7 +30,7 @@ from toolkit.files import read_json as parse_json
 from toolkit.files import write_json
 from toolkit.topics.result import TopicResult
 
-__all__ = ["plan_run_dir", "RunWriter", "is_complete_run", "list_runs", "read_json", "write_run_files",
+__all__ = ["plan_run_dir", "check_writable", "remove_stale_partials", "RunWriter", "is_complete_run", "list_runs", "read_json", "write_run_files",
            "topics_table", "DATA_FILES", "REPORT_FILES", "RUN_FILES"]
 
 log = logging.getLogger(__name__)
@@ -48,9 +48,13 @@ def _is_empty_dir(path: Path) -> bool:
     return path.is_dir() and not any(path.iterdir())
 
 
+#: Hidden temporary run folders older than this are left-overs of a killed process and removed.
+STALE_PARTIAL_SECONDS = 24 * 3600
+
+
 def plan_run_dir(output_dir: str | Path, name: str, out: str | Path | None = None,
                  now: dt.datetime | None = None) -> Path:
-    """Choose the run directory, refusing to overwrite anything.
+    """Choose the run directory, refusing to overwrite anything, and check it can be written.
 
     Parameters
     ----------
@@ -61,24 +65,91 @@ def plan_run_dir(output_dir: str | Path, name: str, out: str | Path | None = Non
     out : path, optional
         ``--out``: an exact folder, which must be new or empty.
 
+    Returns
+    -------
+    Path
+        The run directory to write with :class:`RunWriter`. A timestamped name that another
+        run takes first moves on to the next free ``-N`` name when the run is published
+        (``RunWriter(..., unique=True)``), so two runs started together both save.
+
     Raises
     ------
     RunError
-        ``out`` exists and is not an empty folder.
+        ``out`` exists and is not an empty folder, or the location cannot be written (a file
+        in the way, no permission, a name too long, a read-only file system), before any
+        work starts.
     """
     if out is not None:
         target = Path(out)
         if target.exists() and not _is_empty_dir(target):
             raise RunError(f"{target}: already exists and is not an empty folder; choose a new --out "
                            f"(earlier runs are never overwritten)")
+        check_writable(target, where="--out")
         return target
     stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
     base = Path(output_dir) / f"{name}-{stamp}"
+    target = _free_name(base)
+    check_writable(target, where="output.dir")
+    return target
+
+
+def _free_name(base: Path) -> Path:
     target, n = base, 1
     while target.exists():
         n += 1
         target = base.with_name(f"{base.name}-{n}")
     return target
+
+
+def check_writable(target: Path, where: str = "output.dir") -> None:
+    """Make sure a run directory can be created at ``target`` (its parent made if missing).
+
+    Creates and removes the same hidden temporary folder :class:`RunWriter` will use (and, for
+    an existing empty ``target``, a file inside it), and clears left-over temporary folders of
+    killed runs older than a day.
+
+    Raises
+    ------
+    RunError
+        Naming the folder, the reason and the key (``where``) to change.
+    """
+    parent = target.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_partials(parent)
+        probe = parent / f".{target.name}.partial-probe{uuid.uuid4().hex[:6]}"
+        probe.mkdir()
+        probe.rmdir()
+        if target.is_dir():
+            inside = target / f".probe-{uuid.uuid4().hex[:6]}"
+            inside.touch()
+            inside.unlink()
+    except OSError as exc:
+        raise RunError(f"{target}: cannot write a run directory here ({exc.strerror or exc}); set {where} to a "
+                       f"writable folder") from None
+
+
+def remove_stale_partials(folder: Path, now: float | None = None) -> int:
+    """Delete hidden ``.NAME.partial-*`` folders in ``folder`` older than a day; returns how many."""
+    import time
+
+    removed = 0
+    cutoff = (time.time() if now is None else now) - STALE_PARTIAL_SECONDS
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return 0
+    for entry in entries:
+        if not (entry.name.startswith(".") and ".partial-" in entry.name):
+            continue
+        try:
+            if entry.is_dir() and not entry.is_symlink() and entry.stat().st_mtime < cutoff:
+                shutil.rmtree(entry)
+                removed += 1
+                log.info("removed %s, left behind by a run that was killed", entry)
+        except OSError:
+            continue
+    return removed
 
 
 class RunWriter:
@@ -88,8 +159,9 @@ class RunWriter:
     ...     (tmp / "config.yaml").write_text("...")
     """
 
-    def __init__(self, target: str | Path) -> None:
+    def __init__(self, target: str | Path, *, unique: bool = False) -> None:
         self.target = Path(target)
+        self.unique = unique
         self.tmp: Path | None = None
         self.final: Path | None = None
 
@@ -119,12 +191,32 @@ class RunWriter:
     def _publish(self) -> Path:
         assert self.tmp is not None
         target = self.target
-        if target.exists():
-            if not _is_empty_dir(target):
-                raise RunError(f"{target}: appeared while the run was working and is not empty; "
-                               f"the run was not saved over it")
-            target.rmdir()
-        os.rename(self.tmp, target)
+        try:
+            if self.unique:
+                # Claim a free name with mkdir (atomic: of two runs, one gets it) and rename the
+                # finished run onto that empty folder.
+                while True:
+                    target = _free_name(target)
+                    try:
+                        target.mkdir()
+                        break
+                    except FileExistsError:
+                        continue
+                try:
+                    os.replace(self.tmp, target)
+                except OSError:
+                    target.rmdir()
+                    raise
+                return target
+            if target.exists():
+                if not _is_empty_dir(target):
+                    raise RunError(f"{target}: appeared while the run was working and is not empty; "
+                                   f"the run was not saved over it")
+                target.rmdir()
+            os.rename(self.tmp, target)
+        except OSError as exc:
+            raise RunError(f"{target}: cannot save the run here ({exc.strerror or exc}); the finished run "
+                           f"was not kept, choose another --out or output.dir") from None
         return target
 
 

@@ -419,9 +419,11 @@ class TopicBridge:
         """Write a run directory at ``path`` (new or empty): the data files, ``model/`` and the
         same report.md and report.html as ``topicbridge run``."""
         from toolkit.model.rundir import write_run_directory
+        from toolkit.runs import plan_run_dir
 
         self._check_fitted()
-        return write_run_directory(Path(path), self, self.manifest())
+        target = plan_run_dir(Path(path).parent, self.config_.name, out=path)
+        return write_run_directory(target, self, self.manifest())
 
     def manifest(self, **extra: Any) -> dict[str, Any]:
         """What a run directory's manifest.json records about this model (``extra`` added)."""

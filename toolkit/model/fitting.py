@@ -183,6 +183,10 @@ def evaluate_fit(result: TopicResult, corpus: Corpus, config: ExperimentConfig,
     if sample is not None:
         sample_coherence(metrics, result, corpus, sample, words, config.topics.top_n_words)
     metrics.update(theme_metrics(result, corpus))
+    if not metrics.get("n_topics"):
+        metrics.setdefault("warnings", []).append(
+            f"0 topics: every one of the {len(corpus)} units is an outlier. Lower hdbscan.min_cluster_size "
+            f"(it is {config.hdbscan.min_cluster_size}) or choose clustering.method: kmeans")
     if "themes" in result.details:
         result.details["themes"]["accuracy"] = metrics["theme_accuracy"]
         result.details["themes"]["coverage"] = metrics["theme_coverage"]

@@ -52,7 +52,7 @@ def _folder_bytes(folder: Path) -> int:
 
 def write_run_directory(target: Path, model: Any, manifest: dict[str, Any], *, timer: StageTimer | None = None,
                         progress: Progress = no_progress, save_model: bool | None = None,
-                        data: Any = None) -> Path:
+                        data: Any = None, unique: bool = False) -> Path:
     """Write the run directory ``target`` (new or empty) of a fitted ``model``.
 
     Parameters
@@ -65,6 +65,14 @@ def write_run_directory(target: Path, model: Any, manifest: dict[str, Any], *, t
     data : (config, corpus, result, metrics), optional
         Write these data files instead of the model's own (``apply`` writes the new corpus);
         the model is then not saved (it stays where it was).
+    unique : bool
+        ``target`` is a timestamped name (no ``--out``): if another run takes it first, take
+        the next free ``-N`` name.
+
+    Returns
+    -------
+    Path
+        Where the run directory now is.
     """
     from toolkit.files import write_json
     from toolkit.report import write_report
@@ -73,7 +81,8 @@ def write_run_directory(target: Path, model: Any, manifest: dict[str, Any], *, t
     timer = timer or StageTimer()
     config, corpus, result, metrics = data or (model.config_, model.corpus_, model.result_, model.metrics_)
     save = (model.config_.model.save if save_model is None else save_model) and data is None
-    with RunWriter(target) as tmp:
+    writer = RunWriter(target, unique=unique)
+    with writer as tmp:
         with timer.stage("write"):
             write_run_files(tmp, config, corpus, result, metrics, manifest)
             if save:
@@ -85,4 +94,5 @@ def write_run_directory(target: Path, model: Any, manifest: dict[str, Any], *, t
             write_report(tmp)
         manifest["timings"] = dict(timer.timings)
         write_json(tmp / "manifest.json", manifest)
-    return target
+    assert writer.final is not None
+    return writer.final

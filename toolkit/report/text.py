@@ -117,15 +117,21 @@ def json_for_script(obj: Any) -> str:
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
+_MD_SPECIAL = re.compile(r"[\[\]]")
+
+
 def md_cell(text: Any, limit: int | None = None) -> str:
     """Make ``text`` safe for one Markdown table cell.
 
-    Newlines become spaces, ``|`` and backslashes are backslash-escaped, and ``<``, ``>``,
-    ``&`` become HTML entities so a viewer never renders corpus text as HTML.
+    Newlines become spaces, ``|`` and backslashes are backslash-escaped, ``<``, ``>``, ``&``
+    become HTML entities so a viewer never renders corpus text as HTML, and the brackets that
+    open Markdown links and images are escaped, so ``[click](javascript:...)`` or
+    ``![p](https://...)`` in a corpus stays text: no live link, no image fetched.
     """
     flat = truncate(text, limit) if limit else _SPACE.sub(" ", str(text)).strip()
     flat = html.escape(flat, quote=False)
-    return flat.replace("\\", "\\\\").replace("|", "\\|")
+    flat = flat.replace("\\", "\\\\").replace("|", "\\|")
+    return _MD_SPECIAL.sub(r"\\\g<0>", flat)
 
 
 def md_fence(text: str) -> str:

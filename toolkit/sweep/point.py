@@ -69,6 +69,8 @@ def read_finished(result: PointResult) -> PointResult:
         result.status, result.error = "failed", f"{exc}; delete {result.path} to rerun the point"
         return result
     result.metrics, result.manifest = _scalars(metrics), manifest
+    found = metrics.get("warnings")
+    result.warnings = [str(w) for w in found] if isinstance(found, list) else []
     return result
 
 

@@ -80,6 +80,8 @@ class PointResult:
         Wall time spent on the point in this invocation.
     manifest : dict
         The run's ``manifest.json`` (empty when failed).
+    warnings : list of str
+        The run's warnings (``metrics.json``), e.g. a point whose settings left 0 topics.
     """
 
     point: SweepPoint
@@ -89,6 +91,7 @@ class PointResult:
     error: str | None = None
     seconds: float = 0.0
     manifest: dict[str, Any] = field(default_factory=dict, repr=False)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def name(self) -> str:

@@ -149,6 +149,8 @@ def run_sweep(config_path: str | Path, overrides: Sequence[str] = (), *, out: st
                               f"command with --out {folder} to resume") from None
         advance(1)
         results.append(result)
+        for w in result.warnings:
+            log.warning("sweep point %s: %s", point.name, w)
         if result.status == "failed":
             log.warning("sweep point %s failed: %s", point.name, result.error)
         else:

@@ -261,6 +261,10 @@ def markdown(definition: dict[str, Any], results: Sequence[PointResult], cells: 
     if failed:
         lines += ["", "## Failed points", ""]
         lines += [f"- `{r.point.name}`: {_md_cell(r.error or 'unknown error')}" for r in failed]
+    warned = [r for r in results if r.ok and r.warnings]
+    if warned:
+        lines += ["", "## Warnings", ""]
+        lines += [f"- `{r.point.name}`: {_md_cell(w)}" for r in warned for w in r.warnings]
     if numeric:
         lines += ["", "## Every metric per grid cell", ""]
         lines += _table(["metric", *[f"`{c['cell']}`" for c in cells]],
