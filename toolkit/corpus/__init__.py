@@ -38,7 +38,8 @@ def load_corpus(config) -> Corpus:
         "text": config.text_column, "id": config.id_column, "lang": config.lang_column,
         "date": config.date_column, "label": config.label_column, "group": config.group_column,
     }
-    documents = read_documents(config.path, config.format, limit=config.limit, columns=columns)
+    documents = read_documents(config.path, config.format, limit=config.limit, columns=columns,
+                               encoding=config.encoding)
     return prepare_documents(documents, config)
 
 

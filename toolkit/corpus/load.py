@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterator
 
+from toolkit.corpus.encoding import AUTO, open_text, read_text
 from toolkit.corpus.model import Document
 from toolkit.errors import CorpusError
 
@@ -63,27 +64,18 @@ def detect_format(path: Path, declared: str = "auto") -> str:
     )
 
 
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CorpusError(f"{path}: not UTF-8 text (byte {exc.start}); convert it to UTF-8") from None
-    except OSError as exc:
-        raise CorpusError(f"{path}: cannot read: {exc.strerror}") from None
-
-
-def _txt_documents(path: Path) -> Iterator[Document]:
+def _txt_documents(path: Path, encoding: str = AUTO) -> Iterator[Document]:
     files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".txt") if path.is_dir() else [path]
     if not files:
         raise CorpusError(f"{path}: the folder holds no .txt files")
     for file in files:
-        raw = _read_text(file)
+        raw, decoded = read_text(file, encoding)
         date = None
         match = _DATE_LINE.match(raw)
         if match:
             date = parse_date(match.group(1), str(file))
             raw = raw[match.end():]
-        yield Document(id=file.stem, text=raw, date=date, source=str(file))
+        yield Document(id=file.stem, text=raw, date=date, source=str(file), encoding=decoded.label)
 
 
 def _clean_str(value: Any) -> str | None:
@@ -93,12 +85,9 @@ def _clean_str(value: Any) -> str | None:
     return text or None
 
 
-def _jsonl_documents(path: Path) -> Iterator[Document]:
+def _jsonl_documents(path: Path, encoding: str = AUTO) -> Iterator[Document]:
     seen: set[str] = set()
-    try:
-        handle = path.open(encoding="utf-8-sig")
-    except OSError as exc:
-        raise CorpusError(f"{path}: cannot read: {exc.strerror}") from None
+    handle, decoded = open_text(path, encoding)
     with handle:
         for lineno, line in enumerate(handle, start=1):
             if not line.strip():
@@ -112,12 +101,14 @@ def _jsonl_documents(path: Path) -> Iterator[Document]:
                 raise CorpusError(f"{where}: each line must be a JSON object with a 'text' field")
             if "text" not in record or not isinstance(record["text"], str):
                 raise CorpusError(f"{where}: missing 'text' (a string) in this JSON object")
-            yield record_document(record, where, str(lineno), seen, path)
+            yield record_document(record, where, str(lineno), seen, path, encoding=decoded.label)
 
 
-def record_document(record: dict, where: str, default_id: str, seen: set[str], path: Path | str) -> Document:
+def record_document(record: dict, where: str, default_id: str, seen: set[str], path: Path | str, *,
+                    encoding: str | None = None) -> Document:
     """One record (a JSONL line, a Parquet row, a Python input; ``text`` already checked) as a
-    Document; ``where`` names it in errors, ids must be unique within ``seen``."""
+    Document; ``where`` names it in errors, ids must be unique within ``seen``; ``encoding``
+    is how its file was decoded."""
     doc_id = _clean_str(record.get("id")) or default_id
     if doc_id in seen:
         raise CorpusError(f"{where}: duplicate id {doc_id!r}; ids must be unique")
@@ -133,6 +124,7 @@ def record_document(record: dict, where: str, default_id: str, seen: set[str], p
         group=_clean_str(record.get("group")),
         source=str(path),
         meta={k: v for k, v in record.items() if k not in _KNOWN_JSONL_KEYS},
+        encoding=encoding,
     )
 
 
@@ -163,12 +155,9 @@ def _parquet_documents(path: Path) -> Iterator[Document]:
             yield record_document(record, where, str(rowno), seen, path)
 
 
-def _csv_documents(path: Path, columns: dict[str, str | None]) -> Iterator[Document]:
+def _csv_documents(path: Path, columns: dict[str, str | None], encoding: str = AUTO) -> Iterator[Document]:
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        raise CorpusError(f"{path}: cannot read: {exc.strerror}") from None
+    handle, decoded = open_text(path, encoding, newline="")
     with handle:
         reader = csv.DictReader(handle, delimiter=delimiter)
         header = reader.fieldnames or []
@@ -199,11 +188,12 @@ def _csv_documents(path: Path, columns: dict[str, str | None]) -> Iterator[Docum
                 group=get("group"),
                 source=str(path),
                 meta={k: v for k, v in row.items() if k not in used and k is not None},
+                encoding=decoded.label,
             )
 
 
 def read_documents(path: str | Path, fmt: str = "auto", *, limit: int | None = None,
-                   columns: dict[str, str | None] | None = None) -> list[Document]:
+                   columns: dict[str, str | None] | None = None, encoding: str = AUTO) -> list[Document]:
     """Read raw documents from a corpus path.
 
     Parameters
@@ -216,6 +206,10 @@ def read_documents(path: str | Path, fmt: str = "auto", *, limit: int | None = N
         Read only the first ``limit`` documents.
     columns : dict, optional
         CSV column mapping: keys ``text``, ``id``, ``lang``, ``date``, ``label``, ``group``.
+    encoding : str, default "auto"
+        Text encoding of the files (``corpus.encoding``): ``auto`` (BOM, UTF-16, UTF-8, then
+        detection, see :mod:`toolkit.corpus.encoding`), ``utf-8`` or a Python codec name.
+        Each document records how its file was decoded (``Document.encoding``).
 
     Returns
     -------
@@ -228,7 +222,7 @@ def read_documents(path: str | Path, fmt: str = "auto", *, limit: int | None = N
                           f"against the current directory {Path.cwd()})")
     kind = detect_format(path, fmt)
     if kind == "txt":
-        docs: Iterator[Document] = _txt_documents(path)
+        docs: Iterator[Document] = _txt_documents(path, encoding)
     elif kind == "parquet":
         if path.is_dir():
             raise CorpusError(f"{path}: corpus.format is parquet but the path is a folder")
@@ -236,13 +230,13 @@ def read_documents(path: str | Path, fmt: str = "auto", *, limit: int | None = N
     elif kind == "jsonl":
         if path.is_dir():
             raise CorpusError(f"{path}: corpus.format is jsonl but the path is a folder")
-        docs = _jsonl_documents(path)
+        docs = _jsonl_documents(path, encoding)
     else:
         if path.is_dir():
             raise CorpusError(f"{path}: corpus.format is csv but the path is a folder")
         cols = {"text": "text", "id": "id", "lang": "lang", "date": "date", "label": "label", "group": "group"}
         cols.update(columns or {})
-        docs = _csv_documents(path, cols)
+        docs = _csv_documents(path, cols, encoding)
     out: list[Document] = []
     for doc in docs:
         out.append(doc)

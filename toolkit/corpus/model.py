@@ -33,6 +33,9 @@ class Document:
         Any other fields of the input record.
     lang_given : bool
         True when ``lang`` came from the input rather than detection.
+    encoding : str or None
+        How its file was decoded (``utf-8``, ``utf-16``, ``cp1251 (detected)``); ``None`` for
+        items that did not come from a text file.
     """
 
     id: str
@@ -44,6 +47,7 @@ class Document:
     source: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
     lang_given: bool = False
+    encoding: str | None = None
 
 
 @dataclass(frozen=True)
