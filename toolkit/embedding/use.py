@@ -19,12 +19,16 @@ import numpy as np
 from toolkit.embedding.base import Embedder, available_cores, normalize_rows
 from toolkit.errors import ModelNotFoundError
 
-__all__ = ["USEEmbedder"]
+__all__ = ["USEEmbedder", "USE_LANGUAGES"]
 
 #: Appended to the package version in ``model_key``. "+tb2": vectors from our grouping and
 #: one-thread forward pass; they differ from the package's own ``encode`` in the last bits
 #: (max abs 3e-7), so older cached vectors are kept apart.
 _KEY_SUFFIX = "+tb2"
+
+#: The 16 languages multilingual USE v3 was trained on (Yang et al., 2019): ar, zh (Simplified
+#: and Traditional, zh-cn and zh-tw), nl, en, fr, de, it, ja, ko, pl, pt, es, th, tr, ru.
+USE_LANGUAGES = frozenset("ar zh nl en fr de it ja ko pl pt es th tr ru".split())
 
 
 class _Progress:
@@ -60,6 +64,7 @@ class USEEmbedder(Embedder):
     """
 
     name = "use-multilingual"
+    languages = USE_LANGUAGES
 
     def __init__(self, threads: int | None = None, *, token_budget: int | None = None) -> None:
         self.threads = threads
