@@ -89,6 +89,37 @@ def test_chinese_end_marks_and_closing_quotes():
         "今天天气很好。", "我们去公园吧！", "你去吗？", "他说：“好的。”", "然后走了；", "大家很高兴。"]
 
 
+@pytest.mark.parametrize("text,expected", [
+    # seed 003: an opening quote after the full stop starts the next sentence
+    ("与32个国家医疗专业机构建立合作关系。“一带一路”倡议提出以来，省医促会积极践行国际医学交流。",
+     ["与32个国家医疗专业机构建立合作关系。", "“一带一路”倡议提出以来，省医促会积极践行国际医学交流。"]),
+    ("他说：“我们明天出发。”然后就走了。", ["他说：“我们明天出发。”", "然后就走了。"]),
+    ("真的吗？‘好’字怎么写？", ["真的吗？", "‘好’字怎么写？"]),
+    ("会议结束了！《人民日报》报道了此事。", ["会议结束了！", "《人民日报》报道了此事。"]),
+    ("真的吗？（笑）不是。", ["真的吗？", "（笑）不是。"]),
+    ("他问：“你来吗？”（他笑了。）我们走吧。", ["他问：“你来吗？”", "（他笑了。）", "我们走吧。"]),
+    ("他说:\"好的。\"我们走吧。\"走!\"他喊道。", ["他说:\"好的。\"", "我们走吧。", "\"走!\"", "他喊道。"]),
+    ("会议很成功。【新闻】明天继续。", ["会议很成功。", "【新闻】明天继续。"]),
+    # Japanese: 「」 and 『』 open and close the same way
+    ("東京に行きました。「楽しかった！」と彼女は言った。", ["東京に行きました。", "「楽しかった！」", "と彼女は言った。"]),
+    ("雨が降った。『源氏物語』は古典だ。", ["雨が降った。", "『源氏物語』は古典だ。"]),
+    ("本当ですか？「はい。」", ["本当ですか？", "「はい。」"]),
+])
+def test_quotes_and_brackets_around_cjk_end_marks(text, expected):
+    assert split_sentences(text) == expected
+
+
+def test_seed_003_quoted_sentence_comes_out_whole(in_repo):
+    from toolkit.corpus.load import read_documents
+
+    doc = next(d for d in read_documents("seeds") if d.id.startswith("003_"))
+    sentences = split_sentences(doc.text, "zh")
+    start = [s for s in sentences if s.startswith("“一带一路”倡议提出以来")]
+    assert len(start) == 1 and start[0].endswith("提供强有力国际技术与人才支撑。")
+    assert any(s.endswith("与32个国家医疗专业机构建立合作关系。") for s in sentences)
+    assert not any(s.endswith("。“") or s.startswith("一带一路”") for s in sentences)
+
+
 def test_ascii_marks_after_chinese_characters_end_sentences():
     assert split_sentences("省医促会发挥国际交流优势!邀请专家来陕交流?好", "zh") == [
         "省医促会发挥国际交流优势!", "邀请专家来陕交流?", "好"]

@@ -5,7 +5,9 @@ sentence wherever they stand; ``. ! ? …`` end one when followed by a space and
 that is not a lower-case letter, unless the word before the period is an abbreviation
 (``z. B.``, ``Nr.``, ``т. е.``, ``г.``, ``Dr.``), an initial (``В. В. Путин``) or, in
 languages that write ordinals with a dot, a small number (``am 3. Mai``). Closing quotes and
-brackets after the end mark stay with the sentence.
+brackets after the end mark stay with the sentence; after ``。！？`` an opening quote or
+bracket (``“ ‘ 「 『 《 （``) starts the next one, and a straight quote closes (and stays) only
+when an odd number of the same quote stands before it in the paragraph.
 
 Every cut is a slice of the input, so no character is ever lost: fragments shorter than the
 minimum length (characters for CJK text, words otherwise) are merged into a neighbour.
@@ -32,15 +34,19 @@ _LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 # German quotations).
 _CLOSERS = "\"'»”’“‘)]}›」』】〉》）］｝〕〗〙〛"
 
+# What closes after a CJK end mark: "“" and "‘" open a quotation in Chinese and Japanese, so
+# unlike in German they start the next sentence there. Straight quotes are decided by parity.
+_CJK_CLOSERS = "”’」』】〉》）］｝〕〗〙〛｣)]}»›"
+_STRAIGHT_QUOTES = "\"'"
 # Sentence ends in CJK text: no space needed after them.
-_CJK_END = re.compile(r"[。！？；｡]+[" + re.escape(_CLOSERS) + r"]*")
+_CJK_END = re.compile(r"[。！？；｡]+[" + re.escape(_CJK_CLOSERS) + r"]*")
 # Candidate ends elsewhere: end mark(s), optional closers, then whitespace.
 _END = re.compile(
     r"(?:\.{2,}|…+|[.!?‼⁇⁈⁉]+|[!?]+)[" + re.escape(_CLOSERS) + r"]*(?=\s)"
 )
 # ASCII ! ? ; directly after a CJK character also end a sentence (mixed-width text).
 _CJK_ASCII_END = re.compile(
-    r"(?<=[\u3400-\u4dbf\u4e00-\u9fff\u3040-\u30ff])[!?;]+[" + re.escape(_CLOSERS) + r"]*"
+    r"(?<=[\u3400-\u4dbf\u4e00-\u9fff\u3040-\u30ff])[!?;]+[" + re.escape(_CJK_CLOSERS) + r"]*"
 )
 
 # Abbreviations after which a capitalised word or a number does not start a new sentence
@@ -142,6 +148,18 @@ def _is_boundary(text: str, start: int, end: int, lang: str | None) -> bool:
     return True
 
 
+def _cjk_cut(paragraph: str, end: int) -> int:
+    """Where a CJK sentence ending at ``end`` really ends: after the closers that follow,
+    straight quotes included when they close a quotation (odd count before them)."""
+    while end < len(paragraph):
+        ch = paragraph[end]
+        if ch in _CJK_CLOSERS or (ch in _STRAIGHT_QUOTES and paragraph.count(ch, 0, end) % 2 == 1):
+            end += 1
+        else:
+            break
+    return end
+
+
 def split_sentences(text: str, lang: str | None = None) -> list[str]:
     """Split text into sentences.
 
@@ -167,9 +185,9 @@ def split_sentences(text: str, lang: str | None = None) -> list[str]:
     for paragraph in split_paragraphs(text):
         cuts: set[int] = set()
         for match in _CJK_END.finditer(paragraph):
-            cuts.add(match.end())
+            cuts.add(_cjk_cut(paragraph, match.end()))
         for match in _CJK_ASCII_END.finditer(paragraph):
-            cuts.add(match.end())
+            cuts.add(_cjk_cut(paragraph, match.end()))
         for match in _END.finditer(paragraph):
             if _is_boundary(paragraph, match.start(), match.end(), lang):
                 cuts.add(match.end())
