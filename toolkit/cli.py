@@ -119,6 +119,9 @@ def run(config: Path = typer.Argument(..., help="Experiment config (YAML)."),
         with _progress_bars() as hook:
             outcome = run_experiment(cfg, out=out, progress=hook)
         m = outcome.metrics
+        for note in (outcome.manifest or {}).get("input_warnings", []):  # files not read as UTF-8
+            if note not in (m.get("warnings") or []):
+                print(f"warning: {note}", file=sys.stderr)
         summary = f"{m.get('n_topics', '?')} topics, outliers {m.get('outlier_share', 0):.0%}"
         _print_warnings(m)
         print(f"run written to {outcome.path}  ({summary})")

@@ -16,7 +16,7 @@ import numpy as np
 
 from toolkit.evaluate.coherence import coherence_metrics, npmi, topic_diversity
 from toolkit.evaluate.labels import label_metrics, purity
-from toolkit.evaluate.language import language_metrics
+from toolkit.evaluate.language import coverage_warning, embedder_coverage, language_metrics
 from toolkit.evaluate.parallel import parallel_metrics
 from toolkit.evaluate.shape import as_topic_array, check_length, shape_metrics
 from toolkit.evaluate.stability import jaccard_matrix, match_topics, stability
@@ -29,6 +29,8 @@ __all__ = [
     "shape_metrics",
     "label_metrics",
     "language_metrics",
+    "embedder_coverage",
+    "coverage_warning",
     "parallel_metrics",
     "coherence_metrics",
     "purity",
@@ -46,6 +48,7 @@ def evaluate_run(
     topic_words: Mapping[int, Sequence[str]] | None = None,
     tokens: Sequence[Sequence[str]] | None = None,
     top_k: int = 10,
+    coverage: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Every metric of one run, ready for ``metrics.json``.
 
@@ -65,6 +68,9 @@ def evaluate_run(
         Tokens per unit as the vectorizer saw them (for coherence).
     top_k : int, default 10
         Top words per topic used by coherence and diversity.
+    coverage : dict, optional
+        The embedder's :func:`embedder_coverage` record over ``langs`` (see
+        :func:`language_metrics`).
 
     Returns
     -------
@@ -84,7 +90,7 @@ def evaluate_run(
     sections = [
         shape_metrics(t),
         label_metrics(t, labels),
-        language_metrics(t, langs),
+        language_metrics(t, langs, coverage=coverage),
         parallel_metrics(t, groups),
         coherence_metrics(t, langs, topic_words, tokens, top_k=top_k),
     ]

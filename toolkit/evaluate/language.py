@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import numpy as np
@@ -20,6 +20,8 @@ from toolkit.evaluate.shape import OUTLIER, as_topic_array, check_length
 
 __all__ = [
     "language_metrics",
+    "embedder_coverage",
+    "coverage_warning",
     "normalised_entropy",
     "SINGLE_LANGUAGE_SHARE",
     "LANGUAGE_NMI_WARN",
@@ -68,12 +70,60 @@ def _listing(items: list[str]) -> str:
     return shown
 
 
+def embedder_coverage(langs: Sequence[str | None], trained_on: Collection[str] | None,
+                      model: str = "the embedder") -> dict[str, Any]:
+    """Which units are in languages the embedder was not trained on.
+
+    Parameters
+    ----------
+    langs : sequence of str, shape (n_units,)
+        Language code per unit; ``None`` and ``"und"`` (unknown) are never counted as outside.
+    trained_on : collection of str or None
+        The embedder's training languages (:attr:`toolkit.embedding.Embedder.languages`);
+        ``None`` when it does not declare them.
+    model : str
+        The embedder's name, for the record.
+
+    Returns
+    -------
+    dict
+        ``model``, ``trained_on`` (sorted list, or ``None``), ``declared`` (bool),
+        ``uncovered`` (``{lang: {"units": n, "share": share of all units}}``, largest first)
+        and ``uncovered_share`` (share of all units; ``None`` when nothing is declared).
+    """
+    codes = ["und" if lang is None else str(lang) for lang in langs]
+    total = max(len(codes), 1)
+    out: dict[str, Any] = {"model": model, "trained_on": sorted(trained_on) if trained_on is not None else None,
+                           "declared": trained_on is not None, "uncovered": {}, "uncovered_share": None}
+    if trained_on is None:
+        return out
+    known = set(trained_on)
+    counts = Counter(c for c in codes if c != "und" and c not in known)
+    out["uncovered"] = {lang: {"units": int(n), "share": n / total}
+                        for lang, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))}
+    out["uncovered_share"] = sum(counts.values()) / total
+    return out
+
+
+def coverage_warning(coverage: dict[str, Any]) -> str | None:
+    """The warning for an :func:`embedder_coverage` record, or ``None`` when every language is covered."""
+    uncovered = coverage.get("uncovered") or {}
+    if not uncovered:
+        return None
+    parts = _listing([f"{lang} {c['share']:.0%}" for lang, c in uncovered.items()])
+    return (f"{coverage['model']} was not trained on {len(uncovered)} of the corpus languages "
+            f"({parts} of units; {coverage['uncovered_share']:.0%} in all): their units are embedded anyway and "
+            "tend to cluster by language or by surface form, not by content; choose an embedder that covers "
+            "them (docs/languages.md)")
+
+
 def language_metrics(
     topics: Any,
     langs: Sequence[str | None],
     *,
     single_share: float = SINGLE_LANGUAGE_SHARE,
     nmi_warn: float = LANGUAGE_NMI_WARN,
+    coverage: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """How topics spread over languages.
 
@@ -87,6 +137,10 @@ def language_metrics(
         Dominant-language share from which a topic counts as single-language.
     nmi_warn : float, default 0.2
         ``nmi_language`` above which a warning is emitted.
+    coverage : dict, optional
+        The embedder's :func:`embedder_coverage` record: its warning is added, the
+        language-bias warning names the languages it does not cover, and
+        ``uncovered_language_share`` is set (``None`` without a record or declaration).
 
     Returns
     -------
@@ -142,7 +196,12 @@ def language_metrics(
         "nmi_language": None,
         "mean_language_entropy": None,
         "single_language_topic_share": None,
+        "uncovered_language_share": (coverage or {}).get("uncovered_share"),
     }
+    uncovered = sorted((coverage or {}).get("uncovered") or {})
+    note = coverage_warning(coverage) if coverage else None
+    if note:
+        warnings.append(note)
     if multi:
         lang_ids = np.unique(np.asarray(codes), return_inverse=True)[1].ravel()
         nmi = float(normalized_mutual_info_score(lang_ids, t))
@@ -157,10 +216,12 @@ def language_metrics(
                 f"{_listing(single_topics)}"
             )
         if nmi > nmi_warn:
+            cause = (f"; the embedder was not trained on {', '.join(uncovered)}, whose units cluster by language"
+                     if uncovered else "")
             warnings.append(
                 f"topics follow language more than content: NMI between topic and language "
-                f"is {nmi:.2f} (> {nmi_warn}); try a multilingual embedding model or "
-                "language-bias removal (align)"
+                f"is {nmi:.2f} (> {nmi_warn}){cause}; try a multilingual embedding model "
+                "that covers every corpus language or language-bias removal (align)"
             )
     out["per_topic"] = per_topic
     out["warnings"] = warnings

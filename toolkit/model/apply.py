@@ -87,7 +87,7 @@ def applied_result(model: Any, config: ExperimentConfig, corpus: Corpus, topics:
         themes={t: trained.themes.get(t) for t in present},
         similarity_topics=[trained.similarity_topics[i] for i in keep], similarity=sim,
         tokens=tokens, details=details)
-    metrics = evaluate_fit(result, corpus, config)
+    metrics = evaluate_fit(result, corpus, config, embedder=model.embedder_)
     metrics["far_share"] = round(float(far.mean()), 4)
     metrics["mean_score"] = round(float(np.mean(scores)), 4)
     metrics["drift"] = drift_metrics(model, corpus, topics, best, source, n_examples)

@@ -76,5 +76,5 @@ def describe_again(model: Any, topics: np.ndarray) -> None:
         similarity=described.similarity, coords=old.coords, tokens=tokens, details=details,
         counts=model.counts_, model=old.model)
     model.result_ = result
-    model.metrics_ = evaluate_fit(result, corpus, config, sample)
+    model.metrics_ = evaluate_fit(result, corpus, config, sample, embedder=model.embedder_)
     model.index_ = UnitIndex.build(model.reference16_.astype(np.float32), ref_topics, model.index_.neighbors)

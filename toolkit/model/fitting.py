@@ -158,28 +158,33 @@ def fit_corpus(corpus: Corpus, config: ExperimentConfig, embedder: Embedder, *,
         sample = None
         result = fit_on_all(embeddings, corpus, config, embedder, aligner, timer, progress, cache_stats)
     with timer.stage("evaluate"):
-        metrics = evaluate_fit(result, corpus, config, sample)
+        metrics = evaluate_fit(result, corpus, config, sample, embedder=embedder)
     return Fit(corpus=corpus, embeddings=embeddings, aligner=aligner, result=result, metrics=metrics,
                cache=cache_stats, sample=sample)
 
 
 def evaluate_fit(result: TopicResult, corpus: Corpus, config: ExperimentConfig,
-                 sample: np.ndarray | None = None) -> dict[str, Any]:
+                 sample: np.ndarray | None = None, *, embedder: Embedder | None = None) -> dict[str, Any]:
     """Every metric of a fit (see :mod:`toolkit.evaluate`), named-theme figures included.
+
+    With the ``embedder``, units in languages it was not trained on are counted and warned
+    about (:func:`toolkit.evaluate.embedder_coverage`).
 
     With a ``topics.fit_sample`` sample, coherence is measured on the sample's tokens (the
     only ones the result holds). Records the theme accuracy and coverage in
     ``result.details["themes"]`` too.
     """
-    from toolkit.evaluate import evaluate_run
+    from toolkit.evaluate import embedder_coverage, evaluate_run
 
     words = {t: [w for w, _ in kw] for t, kw in result.keywords.items()}
+    coverage = (embedder_coverage(corpus.langs, embedder.languages, embedder.name)
+                if embedder is not None else None)
     metrics = evaluate_run(
         result.topics, corpus.langs,
         labels=[s.label for s in corpus.segments],
         groups=[s.group for s in corpus.segments],
         topic_words=words, tokens=result.tokens if sample is None else None,
-        top_k=config.topics.top_n_words)
+        top_k=config.topics.top_n_words, coverage=coverage)
     if sample is not None:
         sample_coherence(metrics, result, corpus, sample, words, config.topics.top_n_words)
     metrics.update(theme_metrics(result, corpus))

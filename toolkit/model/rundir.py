@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.model.fitting import Progress, StageTimer, no_progress
-from toolkit.model.manifest import corpus_hash, corpus_summary, execution_summary, package_versions
+from toolkit.model.manifest import corpus_hash, corpus_summary, encoding_notes, execution_summary, package_versions
 
 __all__ = ["model_manifest", "write_run_directory", "MODEL_DIR"]
 
@@ -20,10 +20,18 @@ MODEL_DIR = "model"
 
 
 def model_manifest(model: Any, **extra: Any) -> dict[str, Any]:
-    """manifest.json of a run written from ``model`` (fitted); ``extra`` keys are added last."""
+    """manifest.json of a run written from ``model`` (fitted); ``extra`` keys are added last.
+
+    ``embedding_coverage`` records the corpus languages the embedder was not trained on;
+    ``input_warnings`` says what about the input a user should know (files read in another
+    encoding than UTF-8, languages outside the embedder's), as ``topicbridge run`` prints it.
+    """
     from toolkit.config import config_hash
+    from toolkit.evaluate import coverage_warning, embedder_coverage
 
     config, corpus = model.config_, model.corpus_
+    embedder = model.embedder_
+    coverage = embedder_coverage(corpus.langs, embedder.languages, embedder.name)
     manifest: dict[str, Any] = {
         "name": config.name,
         "toolkit_version": package_versions().get("topicbridge", "unknown"),
@@ -39,10 +47,13 @@ def model_manifest(model: Any, **extra: Any) -> dict[str, Any]:
         "execution": execution_summary(config),
         "cache": model.fit_info_.get("cache", {}),
         "timings": {},
+        "embedding_coverage": coverage,
     }
     if model.curation_:
         manifest["curation"] = list(model.curation_)
     manifest.update(extra)
+    note = coverage_warning(coverage)
+    manifest["input_warnings"] = encoding_notes(manifest["corpus"]) + ([note] if note else [])
     return manifest
 
 
