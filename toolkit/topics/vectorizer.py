@@ -5,9 +5,13 @@ out as ``die_und_das_der`` and a Chinese sentence, having no spaces, becomes one
 every segment is tokenised by its own language before c-TF-IDF sees it:
 
 - the text is cut into script runs: Han (with or without kana), Hangul, and everything else;
-- Chinese runs go through jieba, Japanese runs (any run holding kana, or a segment marked
-  ``ja``) through a small fallback (katakana words and kanji bigrams), Hangul by spaces, all
-  other scripts by Unicode word rules;
+- Chinese runs go through jieba (Traditional characters converted to Simplified with OpenCC
+  for segmentation only: the words keep the corpus's script); Japanese runs (any run holding
+  kana, or a segment marked ``ja``) through SudachiPy and Korean text through kiwipiepy,
+  keeping content words (nouns, verbs, adjectives) in their dictionary form (see
+  :mod:`toolkit.topics.analysers`); without those optional packages (``topicbridge[cjk]``)
+  a fallback with a warning: katakana words and kanji bigrams, Hangul by spaces; all other
+  scripts by Unicode word rules;
 - non-CJK words are lemmatised with simplemma when it knows the language, then lowercased
   (``str.lower`` rather than ``casefold``, so German keywords keep their "ß");
 - stopwords (stopwordsiso, for the language and always English, plus a domain list), numbers,
@@ -29,6 +33,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from toolkit.arrays import as_langs
 from toolkit.errors import ParameterError
 from toolkit.languages import normalize_language_code
+from toolkit.topics.analysers import CJK_EXTRA, japanese_analyser, korean_analyser, traditional_to_simplified
 
 __all__ = ["MultilingualTokenizer", "normalize_lang", "whitespace_vectorizer"]
 
@@ -50,10 +55,12 @@ _LETTER_RE = regex.compile(r"\p{L}")
 # Whole URLs, e-mail addresses and bare domain names are removed before tokenising. URL
 # characters are limited to printable ASCII so that Chinese text right after a URL (no space
 # between them) is not swallowed with it.
+# Parts are bounded (an e-mail local part has at most 64 characters, a domain label 63), which
+# keeps the search linear: unbounded, a run of millions of letters took hours to scan.
 _URL_RE = regex.compile(
     r"(?i)(?:https?://|ftp://|www\.)[!-~]+"
-    r"|[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+"
-    r"|\b(?:[a-z0-9-]+\.)+(?:com|org|net|edu|gov|info|io|de|ru|cn|uk|fr|jp|eu|html?|php)\b"
+    r"|[a-z0-9._%+-]{1,64}@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63})+"
+    r"|\b(?:[a-z0-9-]{1,63}\.)+(?:com|org|net|edu|gov|info|io|de|ru|cn|uk|fr|jp|eu|html?|php)\b"
 )
 _URL_DEBRIS = frozenset(
     {"http", "https", "www", "com", "org", "net", "html", "htm", "php", "asp", "aspx", "amp",
@@ -67,6 +74,17 @@ _MAX_WORD_CHARS = 40
 _FALLBACK_STOP_LANGS = ("en", "de", "fr", "es", "it", "pt", "nl", "ru")
 # Chinese numerals: tokens made only of these are numbers, dropped like digits.
 _ZH_NUMERAL_RE = regex.compile(r"[〇零一二三四五六七八九十百千万亿两壹贰叁肆伍陆柒捌玖拾佰仟萬億]+")
+_HANGUL_RE = regex.compile(r"\p{Hangul}")
+_FALLBACKS = {
+    "ja": "Japanese topic words come from katakana runs and kanji bigrams, not a dictionary",
+    "ko": "Korean topic words are space-separated words with their particles, not a dictionary",
+}
+
+
+@functools.lru_cache(maxsize=None)
+def _warn_fallback(lang: str) -> None:
+    """Say once per process that ``lang`` is tokenised by the fallback rules."""
+    logger.warning("%s: the analyser is not installed; %s", _FALLBACKS[lang], CJK_EXTRA)
 
 
 def normalize_lang(lang: str | None) -> str | None:
@@ -141,8 +159,9 @@ class MultilingualTokenizer:
     min_chars : int, default=2
         Shortest token kept, in characters.
     max_cjk_chars : int, default=6
-        Longest Chinese (or Japanese kanji) token kept; longer jieba words are split into
-        dictionary words, and parts still too long are dropped. Katakana words are exempt.
+        Longest Chinese (or fallback Japanese kanji) token kept; longer jieba words are split
+        into dictionary words, and parts still too long are dropped. Katakana words and the
+        dictionary words of the Japanese and Korean analysers are exempt.
 
     Examples
     --------
@@ -217,6 +236,8 @@ class MultilingualTokenizer:
         code = normalize_lang(lang)
         text = _URL_RE.sub(" ", text)
         out: list[str] = []
+        korean = self._korean(text) if _HANGUL_RE.search(text) else None
+        next_korean = 0
         for match in _RUN_RE.finditer(text):
             kind = match.lastgroup
             run = match.group()
@@ -224,10 +245,19 @@ class MultilingualTokenizer:
                 token = self._word(run, code)
                 if token is not None:
                     out.append(token)
-            elif kind == "hangul":  # Korean words are space-delimited: no CJK length cap
-                if self._keep_cjk(run, "ko", _MAX_WORD_CHARS):
+            elif kind == "hangul":
+                if korean is not None:  # the analyser's words that start in this run
+                    while next_korean < len(korean) and korean[next_korean][0] < match.end():
+                        start, word = korean[next_korean]
+                        next_korean += 1
+                        if start >= match.start() and self._keep_cjk(word, "ko", _MAX_WORD_CHARS):
+                            out.append(word)
+                elif self._keep_cjk(run, "ko", _MAX_WORD_CHARS):  # space-delimited: no length cap
                     out.append(run)
+            elif (code == "ja" or _KANA_RE.search(run)) and japanese_analyser() is not None:
+                out.extend(w for _, w in japanese_analyser()(run) if self._keep_cjk(w, "ja", _MAX_WORD_CHARS))
             elif code == "ja" or _KANA_RE.search(run):
+                _warn_fallback("ja")
                 # katakana loanwords (インターネット) are often longer than Chinese words
                 out.extend(
                     t for t in self._japanese(run)
@@ -309,14 +339,34 @@ class MultilingualTokenizer:
             return False
         return token not in self._stops(code)
 
+    def _korean(self, text: str) -> list[tuple[int, str]] | None:
+        """The Korean analyser's content words of ``text`` with their offsets, in order."""
+        analyse = korean_analyser()
+        if analyse is None:
+            _warn_fallback("ko")
+            return None
+        return analyse(text)
+
     def _chinese(self, run: str) -> list[str]:
-        words = _jieba().lcut(run)
+        # jieba's dictionary is Simplified: segment a Traditional run converted character for
+        # character, then cut the original at the same places.
+        convert = traditional_to_simplified()
+        simple = convert(run) if convert is not None else run
+        if len(simple) != len(run):
+            simple = run
         out: list[str] = []
-        for word in words:
+        start = 0
+        for word in _jieba().lcut(simple):
+            end = start + len(word)
             if len(word) <= self.max_cjk_chars:
-                out.append(word)
+                out.append(run[start:end])
             else:  # split an over-long word into dictionary words
-                out.extend(w for w in _jieba().lcut(word, HMM=False) if w != word)
+                inner = start
+                for part in _jieba().lcut(word, HMM=False):
+                    if part != word:
+                        out.append(run[inner:inner + len(part)])
+                    inner += len(part)
+            start = end
         return out
 
     def _japanese(self, run: str) -> list[str]:
