@@ -161,3 +161,103 @@ def test_config_rejects_an_unknown_encoding():
     assert CorpusConfig(encoding="cp1251").encoding == "cp1251"
     with pytest.raises(ValidationError, match="unknown encoding 'nope'"):
         CorpusConfig(encoding="nope")
+
+
+# ---------------------------------------------------------------- end to end: same topics
+def _sib(folder, n):
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "experiments" / "data" / "sib200" / folder / "train.tsv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        return [r["text"] for r in csv.DictReader(fh, delimiter="\t")]
+
+
+def _encodable(texts, codec, n):
+    out = []
+    for t in texts:
+        try:
+            t.encode(codec)
+        except UnicodeEncodeError:
+            continue
+        out.append(t)
+    return out[:n]
+
+
+def _write_corpus(folder, fmt, texts, codec):
+    folder.mkdir(parents=True)
+    if fmt == "txt":
+        for i in range(0, len(texts), 8):  # one document per eight sentences
+            (folder / f"doc{i // 8:02d}.txt").write_bytes("\n".join(texts[i:i + 8]).encode(codec))
+        return folder
+    body = _jsonl_text(texts) if fmt == "jsonl" else _csv_text(texts)
+    path = folder / f"corpus.{fmt}"
+    path.write_bytes(body.encode(codec))
+    return path
+
+
+def _run(tmp_path, corpus, name):
+    from typer.testing import CliRunner
+
+    from toolkit.cli import app
+
+    config = tmp_path / f"{name}.yaml"
+    config.write_text(
+        f"name: {name}\nseed: 7\ncorpus: {{path: '{corpus}', unit: document, encoding: auto}}\n"
+        "embedding: {model: hashing}\nclustering: {method: kmeans, n_clusters: 3}\n"
+        "umap: {n_neighbors: 8}\ntopics: {outliers: none}\noutput: {map: false}\ncache: {enabled: false}\n"
+        "model: {save: false}\n", encoding="utf-8")
+    out = tmp_path / "runs" / name
+    result = CliRunner().invoke(app, ["run", str(config), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    with (out / "assignments.csv").open(encoding="utf-8", newline="") as fh:
+        assigned = [(r["id"], r["topic"], r["text"]) for r in csv.DictReader(fh)]
+    with (out / "topics.csv").open(encoding="utf-8", newline="") as fh:
+        topics = [(r["topic"], r["size"], r["keywords"]) for r in csv.DictReader(fh)]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    return assigned, topics, manifest, result.output
+
+
+E2E = [("cp1251", "ru"), ("gb18030", "zh"), ("utf-16", "ru+zh"), ("utf-8-sig", "ru+zh")]
+
+
+@pytest.fixture(scope="module")
+def e2e_texts():
+    ru = _encodable(_sib("rus_Cyrl", 0), "cp1251", 48)
+    zh = _sib("zho_Hans", 0)[:48]
+    return {"ru": ru, "zh": zh, "ru+zh": ru[:24] + zh[:24]}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["txt", "jsonl", "csv"])
+@pytest.mark.parametrize("codec,which", E2E)
+def test_encoded_corpus_gives_the_topics_of_its_utf8_copy(tmp_path, e2e_texts, fmt, codec, which):
+    texts = e2e_texts[which]
+    plain = _run(tmp_path, _write_corpus(tmp_path / "utf8", fmt, texts, "utf-8"), "plain")
+    coded = _run(tmp_path, _write_corpus(tmp_path / "coded", fmt, texts, codec), "coded")
+    assert coded[0] == plain[0]  # same ids, topics and texts, unit by unit
+    assert coded[1] == plain[1]  # same topic sizes and keywords
+    expected = {"cp1251": "cp1251 (detected)", "gb18030": "gb18030 (detected)", "utf-16": "utf-16",
+                "utf-8-sig": "utf-8-sig"}[codec]
+    summary = coded[2]["corpus"]
+    assert set(summary["encodings"]) == {expected}
+    assert summary["encoding_files"] and set(summary["encoding_files"].values()) == {expected}
+    assert plain[2]["corpus"]["encoding_files"] == {}
+    assert f"read as {expected}" in coded[3]  # said in the output
+    assert "read as" not in plain[3]
+
+
+@pytest.mark.parametrize("fmt", ["txt", "jsonl", "csv"])
+def test_binary_corpus_file_is_one_line_error_in_the_cli(tmp_path, fmt):
+    from typer.testing import CliRunner
+
+    from toolkit.cli import app
+
+    corpus = tmp_path / ("docs" if fmt == "txt" else f"c.{fmt}")
+    target = corpus / "a.txt" if fmt == "txt" else corpus
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 16)
+    config = tmp_path / "c.yaml"
+    config.write_text(f"corpus: {{path: '{corpus}'}}\nembedding: {{model: hashing}}\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["run", str(config), "--out", str(tmp_path / "run")])
+    assert result.exit_code != 0
+    assert "a binary file, not text" in result.output and "Traceback" not in result.output

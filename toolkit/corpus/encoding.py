@@ -181,7 +181,8 @@ def _resolve(head: bytes, chunks: Callable[[], Iterator[bytes]], encoding: str, 
         if detected is None or detected == "utf-8":
             raise CorpusError(f"{utf8_error} (charset-normalizer recognises no encoding either)") from None
         _check_decodes(chunks(), detected, path, f"{detected} text (detected by charset-normalizer)")
-        log.warning("%s: not UTF-8; read as %s (detected; set corpus.encoding to fix it)", path, detected)
+        # info, not warning: the run lists these files once, from the manifest
+        log.info("%s: not UTF-8; read as %s (detected; set corpus.encoding to fix it)", path, detected)
         return Decoded(detected, detected=True)
 
 

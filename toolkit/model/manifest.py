@@ -83,7 +83,8 @@ def encoding_notes(summary: dict[str, Any], shown: int = 5) -> list[str]:
     notes = [f"{path}: read as {codec}" + ("; set corpus.encoding if that is wrong" if "detected" in codec else "")
              for path, codec in list(files.items())[:shown]]
     if len(files) > shown:
-        notes.append(f"{len(files) - shown} more files not in UTF-8 (manifest.json: corpus.encoding_files)")
+        more = len(files) - shown
+        notes.append(f"{more} more file{'s' if more > 1 else ''} not in UTF-8 (manifest.json: corpus.encoding_files)")
     return notes
 
 
