@@ -89,6 +89,13 @@ def test_declared_utf8_skips_a_bom(tmp_path):
     assert [d.text for d in docs] == DE and docs[0].id == "d0"
 
 
+@pytest.mark.parametrize("written,declared", [("utf-16", "utf-16-le"), ("utf-32", "utf-32-le"),
+                                              ("utf-8-sig", "UTF-8")])
+def test_declared_codec_of_the_bom_family_skips_the_bom(written, declared):
+    text = "\n".join(RU)
+    assert decode_bytes(text.encode(written), declared)[0] == text
+
+
 @pytest.mark.parametrize("fmt", ["txt", "jsonl", "csv"])
 def test_wrong_declared_encoding_names_file_offset_and_key(tmp_path, fmt):
     body = {"txt": "\n".join(RU), "jsonl": _jsonl_text(RU), "csv": _csv_text(RU)}[fmt]

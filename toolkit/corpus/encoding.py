@@ -157,8 +157,9 @@ def _resolve(head: bytes, chunks: Callable[[], Iterator[bytes]], encoding: str, 
         except LookupError:
             raise CorpusError(f"{path}: unknown encoding {encoding!r} (corpus.encoding); use auto, utf-8 or a "
                               "Python codec name such as cp1251") from None
-        if codec == "utf-8" and bom == "utf-8-sig":
-            codec = "utf-8-sig"
+        # A declared codec of the BOM's family skips the BOM instead of reading it as text.
+        if bom is not None and codec.split("-")[:2] == bom.split("-")[:2] and codec != "utf-8-sig":
+            codec = bom
         _check_decodes(chunks(), codec, path, f"{encoding} text (corpus.encoding: {encoding})")
         return Decoded(codec)
     if bom is not None:
