@@ -64,10 +64,11 @@ def _count_or_auto(v: Any, allow_none: bool) -> Any:
     """Accept an integer >= 2 or 'auto' (and null when allowed), with one clear message."""
     if (v is None and allow_none) or v == "auto":
         return v
-    if isinstance(v, int) and not isinstance(v, bool) and 2 <= v <= MAX_TOPICS:
+    if isinstance(v, int) and not isinstance(v, bool) and v > MAX_TOPICS:
+        raise ValueError(f"at most {MAX_TOPICS:,} topics, got {v:,}")
+    if isinstance(v, int) and not isinstance(v, bool) and v >= 2:
         return v
-    allowed = (f"an integer from 2 to {MAX_TOPICS:,}, 'auto' or null" if allow_none
-               else f"an integer from 2 to {MAX_TOPICS:,} or 'auto'")
+    allowed = "an integer >= 2, 'auto' or null" if allow_none else "an integer >= 2 or 'auto'"
     raise ValueError(f"expected {allowed}")
 
 

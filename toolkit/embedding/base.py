@@ -8,6 +8,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from toolkit.errors import ParameterError
+
 __all__ = ["Embedder", "available_cores", "normalize_rows"]
 
 
@@ -44,6 +46,9 @@ class Embedder(ABC):
     #: are embedded all the same but tend to cluster by language or by surface form, so a run
     #: names them (:func:`toolkit.evaluate.embedder_coverage`).
     languages: frozenset[str] | None = None
+    #: Characters of a text the embedder reads; the rest is cut off before tokenising, so a
+    #: text of any length costs bounded memory (a sentence encoder gains nothing from more).
+    max_chars: int = 10_000
 
     def load(self) -> Embedder:
         """Load the model now instead of at the first :meth:`embed`; returns ``self``."""
@@ -83,7 +88,7 @@ class Embedder(ABC):
         numpy.ndarray
             ``(len(texts), dim)`` float32, rows L2-normalised.
         """
-        texts = list(texts)
+        texts = self.check_texts(texts, batch_size)
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         parts = []
@@ -93,6 +98,29 @@ class Embedder(ABC):
             if progress is not None:
                 progress(len(batch))
         return normalize_rows(np.vstack(parts))
+
+    def check_texts(self, texts: Sequence[str], batch_size: int = 64) -> list[str]:
+        """``texts`` as a list, each cut to :attr:`max_chars`; the arguments of :meth:`embed` checked.
+
+        Raises
+        ------
+        ParameterError
+            ``texts`` is one string or holds something else than strings, or ``batch_size``
+            is not a positive integer.
+        """
+        if isinstance(texts, str):
+            raise ParameterError("texts", "got one string; pass a list of texts, e.g. [text]")
+        try:
+            out = list(texts)
+        except TypeError:
+            raise ParameterError("texts", f"expected a list of strings, got {type(texts).__name__}") from None
+        for i, text in enumerate(out):
+            if not isinstance(text, str):
+                raise ParameterError("texts", f"item {i} is {type(text).__name__}, expected a string")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ParameterError("batch_size", f"expected an integer >= 1, got {batch_size!r}")
+        limit = self.max_chars
+        return [t if len(t) <= limit else t[:limit] for t in out]
 
     @property
     def dimension(self) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from toolkit.embedding.base import Embedder
-from toolkit.errors import ModelNotFoundError
+from toolkit.errors import ModelNotFoundError, ParameterError
 
 __all__ = ["get_embedder", "BUILTIN_MODELS"]
 
@@ -44,6 +44,10 @@ def get_embedder(model: str, *, allow_download: bool = False, threads: int | Non
     ModelNotFoundError
         The model is not installed, not a local folder and downloads are off.
     """
+    if not isinstance(model, str) or not model.strip():
+        raise ParameterError("model", f"expected an embedder name or a model folder, got {model!r}")
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+        raise ParameterError("threads", f"expected an integer >= 1 or None, got {threads!r}")
     if model == "use-multilingual":
         from toolkit.embedding.use import USEEmbedder
 

@@ -153,7 +153,7 @@ class USEEmbedder(Embedder):
         """
         from toolkit.embedding.use_fast import MIN_TEXTS_FOR_WORKERS, iter_groups
 
-        texts = list(texts)
+        texts = self.check_texts(texts, batch_size)
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         engine = self._load_engine()

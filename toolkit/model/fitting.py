@@ -159,6 +159,14 @@ def fit_corpus(corpus: Corpus, config: ExperimentConfig, embedder: Embedder, *,
         result = fit_on_all(embeddings, corpus, config, embedder, aligner, timer, progress, cache_stats)
     with timer.stage("evaluate"):
         metrics = evaluate_fit(result, corpus, config, sample, embedder=embedder)
+    limit = int(getattr(embedder, "max_chars", 0) or 0)
+    long_units = sum(len(t) > limit for t in corpus.texts) if limit else 0
+    if isinstance(cache_stats.get("embeddings"), dict):
+        cache_stats["embeddings"]["truncated_units"] = long_units
+    if long_units:
+        metrics.setdefault("warnings", []).append(
+            f"{long_units} units are longer than the {limit:,} characters the embedder reads; only their first "
+            f"{limit:,} characters were embedded (their whole text is kept everywhere else)")
     return Fit(corpus=corpus, embeddings=embeddings, aligner=aligner, result=result, metrics=metrics,
                cache=cache_stats, sample=sample)
 

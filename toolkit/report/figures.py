@@ -320,26 +320,63 @@ def hierarchy_figure(data: ReportData) -> FigureSpec | None:
 # ------------------------------------------------------------------------------ time and source
 
 
+#: Most periods a time view draws: a wider span is binned by months, years or spans of years.
+MAX_TIME_BINS = 120
+
+
 def time_bins(dates: pd.Series) -> tuple[pd.Series, list[str], str]:
-    """Bin ISO date strings per day when they span at most 62 days, else per month.
+    """Bin ISO date strings by the coarsest unit that keeps at most ``MAX_TIME_BINS`` periods.
+
+    Per day when the dates span at most 62 days, else per month, year, or run of years (a
+    corpus from 0001 to 9999 gets 120 spans of 84 years, not 120,000 months), so an extreme or
+    mistyped date never makes the time views huge. Dates are parsed from the string itself
+    (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` prefixes), any year from 1 to 9999.
 
     Returns
     -------
     bins : pandas.Series
-        The bin label of every date (``YYYY-MM-DD`` or ``YYYY-MM``; empty when unparsable).
+        The bin label of every date (empty when unparsable).
     periods : list of str
         Every bin label from the first to the last date, empty periods included.
     unit : str
-        ``"day"`` or ``"month"``.
+        ``"day"``, ``"month"``, ``"year"`` or ``"N years"``.
     """
-    parsed = pd.to_datetime(dates, format="%Y-%m-%d", errors="coerce")
-    valid = parsed.dropna()
-    if valid.empty:
+    import datetime as dt
+
+    def parse(value: object) -> dt.date | None:
+        text = str(value or "")
+        try:
+            if len(text) >= 10:
+                return dt.date.fromisoformat(text[:10])
+            if len(text) == 7:
+                return dt.date(int(text[:4]), int(text[5:7]), 1)
+            if len(text) == 4:
+                return dt.date(int(text), 1, 1)
+        except ValueError:
+            return None
+        return None
+
+    parsed = [parse(v) for v in dates.tolist()]
+    valid = [d for d in parsed if d is not None]
+    if not valid:
         return pd.Series([""] * len(dates), index=dates.index), [], "day"
-    span = (valid.max() - valid.min()).days
-    unit, freq, fmt = ("day", "D", "%Y-%m-%d") if span <= 62 else ("month", "M", "%Y-%m")
-    periods = pd.period_range(valid.min().to_period(freq), valid.max().to_period(freq), freq=freq)
-    return parsed.dt.strftime(fmt).fillna(""), [p.strftime(fmt) for p in periods], unit
+    lo, hi = min(valid), max(valid)
+    months = (hi.year - lo.year) * 12 + hi.month - lo.month + 1
+    if (hi - lo).days <= 62:
+        days = [lo + dt.timedelta(days=i) for i in range((hi - lo).days + 1)]
+        labels = [d.isoformat() if d else "" for d in parsed]
+        return pd.Series(labels, index=dates.index), [d.isoformat() for d in days], "day"
+    if months <= MAX_TIME_BINS:
+        month = lambda d: f"{d.year:04d}-{d.month:02d}"  # noqa: E731
+        periods = [f"{lo.year + (lo.month - 1 + i) // 12:04d}-{(lo.month - 1 + i) % 12 + 1:02d}" for i in range(months)]
+        return pd.Series([month(d) if d else "" for d in parsed], index=dates.index), periods, "month"
+    years = hi.year - lo.year + 1
+    step = max(1, -(-years // MAX_TIME_BINS))
+    start = lo.year - (lo.year - 1) % step if step > 1 else lo.year
+    label = (lambda y: f"{y:04d}") if step == 1 else (lambda y: f"{y:04d}-{min(y + step - 1, 9999):04d}")  # noqa: E731
+    periods = [label(y) for y in range(start, hi.year + 1, step)]
+    bins = [label(start + (d.year - start) // step * step) if d else "" for d in parsed]
+    return pd.Series(bins, index=dates.index), periods, "year" if step == 1 else f"{step} years"
 
 
 def _stacked_topic_bars(data: ReportData, categories: list[str], counts: pd.DataFrame,
