@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from toolkit.arrays import as_langs, unit_rows
+from toolkit.arrays import as_matrix, as_langs, unit_rows
 from toolkit.errors import ConfigError, ParameterError, TopicModelError
 
 __all__ = ["ALIGN_METHODS", "LanguageAligner", "align_embeddings"]
@@ -50,17 +50,6 @@ ALIGN_METHODS = ("none", "center", "standardize", "remove_language", "groups")
 """The values ``align.method`` accepts."""
 
 _EPS = 1e-8
-
-
-def _as_matrix(X: Any, dtype: type = np.float64) -> np.ndarray:
-    arr = np.asarray(X, dtype=dtype)
-    if arr.ndim != 2 or arr.shape[0] == 0:
-        raise ParameterError("X", f"expected a non-empty 2-D embedding matrix, got shape {arr.shape}")
-    # In row blocks: a whole-matrix isfinite would allocate n x dim booleans.
-    for start in range(0, arr.shape[0], 8192):
-        if not np.isfinite(arr[start:start + 8192]).all():
-            raise ParameterError("X", "the embedding matrix holds NaN or infinite values")
-    return arr
 
 
 def _orthonormal_complement(basis: np.ndarray | None, vectors: np.ndarray, tol: float = 1e-6) -> np.ndarray:
@@ -160,7 +149,7 @@ class LanguageAligner:
         if self.method == "none":
             # Nothing to learn. Check the matrix in place (a float64 copy plus per-language
             # statistics doubled peak memory at 100k segments for no use).
-            X = _as_matrix(X, dtype=np.float32)
+            X = as_matrix(X, dtype=np.float32)
             lang_arr = as_langs(langs, X.shape[0])
             self.languages_ = sorted(set(lang_arr.tolist()))
             self.mean_ = X.mean(axis=0, dtype=np.float64)
@@ -169,7 +158,7 @@ class LanguageAligner:
             self.components_ = np.zeros((0, X.shape[1]))
             self.info_ = {"method": "none", "languages": len(self.languages_), "normalize": bool(self.normalize)}
             return self
-        X = _as_matrix(X)
+        X = as_matrix(X)
         n, dim = X.shape
         lang_arr = as_langs(langs, n)
         self.languages_ = sorted(set(lang_arr.tolist()))
@@ -262,7 +251,7 @@ class LanguageAligner:
         """
         if not hasattr(self, "info_"):
             raise ConfigError("LanguageAligner.transform called before fit")
-        X = _as_matrix(X, dtype=np.float32 if self.method == "none" else np.float64)
+        X = as_matrix(X, dtype=np.float32 if self.method == "none" else np.float64)
         if X.shape[1] != self.mean_.shape[0]:
             raise ParameterError("X", f"fitted on {self.mean_.shape[0]}-d embeddings, got {X.shape[1]}-d")
         lang_arr = None if langs is None else as_langs(langs, X.shape[0])

@@ -14,7 +14,7 @@ import numpy as np
 
 from toolkit.errors import ParameterError
 
-__all__ = ["as_langs", "unit_rows"]
+__all__ = ["as_langs", "as_matrix", "unit_rows"]
 
 
 def as_langs(langs: Sequence[str | None], n: int) -> np.ndarray:
@@ -48,3 +48,26 @@ def unit_rows(X: np.ndarray, tiny: float = 0.0) -> np.ndarray:
     """
     norms = np.linalg.norm(X, axis=1, keepdims=True)
     return X / np.where(norms > tiny, norms, 1.0)
+
+
+def as_matrix(X: object, dtype: type | None = np.float64, param: str = "X") -> np.ndarray:
+    """``X`` as a non-empty, finite 2-D array of ``dtype`` (``None``: its own float dtype).
+
+    Raises
+    ------
+    ParameterError
+        Named ``param``: not convertible, not 2-D or empty, or holding NaN or infinity.
+    """
+    try:
+        arr = np.asarray(X, dtype=dtype)
+    except (TypeError, ValueError):
+        arr = None
+    if arr is None or arr.dtype.kind not in "fiu":
+        raise ParameterError(param, f"expected a 2-D embedding matrix (rows of numbers), got {type(X).__name__}")
+    if arr.ndim != 2 or arr.shape[0] == 0:
+        raise ParameterError(param, f"expected a non-empty 2-D embedding matrix, got shape {arr.shape}")
+    # In row blocks: a whole-matrix isfinite would allocate n x dim booleans.
+    for start in range(0, arr.shape[0], 8192):
+        if not np.isfinite(arr[start:start + 8192]).all():
+            raise ParameterError(param, "the embedding matrix holds NaN or infinite values")
+    return arr

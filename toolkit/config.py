@@ -18,7 +18,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from toolkit.errors import ConfigError, short_repr
+from toolkit.errors import ConfigError, ParameterError, short_repr
+from toolkit.files import as_path
 from toolkit.topics.clustering import CLUSTER_METHODS
 
 __all__ = [
@@ -100,6 +101,9 @@ class CorpusConfig(_Section):
     date_column: str | None = Field("date", description="CSV/TSV column with the date (optional).")
     label_column: str | None = Field("label", description="CSV/TSV column with the gold label (optional).")
     group_column: str | None = Field("group", description="CSV/TSV column with the translation group (optional).")
+    date_format: str | None = Field(
+        None, description="strptime pattern for dates that are not ISO (e.g. '%d.%m.%Y'); ISO dates, "
+        "date-times, YYYY-MM and YYYY are always read.")
     limit: int | None = Field(None, ge=1, le=10**12, description="Read only the first N items (quick trials).")
 
     @field_validator("encoding")
@@ -442,7 +446,7 @@ def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 def load_config_dict(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     """Read a config file and everything it ``extends``, merged, not yet validated."""
-    path = Path(path)
+    path = as_path(path, "path", "a config file")
     resolved = path.resolve()
     if resolved in _seen:
         chain = " -> ".join(str(p) for p in (*_seen, resolved))
@@ -460,7 +464,19 @@ def load_config_dict(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str
 
 
 def apply_overrides(data: dict[str, Any], overrides: list[str] | tuple[str, ...]) -> dict[str, Any]:
-    """Apply ``key.path=value`` overrides; values are parsed as YAML (``5``, ``true``, ``[a, b]``)."""
+    """Apply ``key.path=value`` overrides; values are parsed as YAML (``5``, ``true``, ``[a, b]``).
+
+    Raises
+    ------
+    ParameterError
+        ``overrides`` is one string or holds something else than strings.
+    ConfigError
+        An override is not ``key.path=value``, or goes through a value.
+    """
+    if isinstance(overrides, str):
+        raise ParameterError("overrides", f"got one string; pass a list such as [{overrides!r}]")
+    if not isinstance(overrides, (list, tuple)) or not all(isinstance(o, str) for o in overrides):
+        raise ParameterError("overrides", f"expected a list of 'key.path=value' strings, got {short_repr(overrides)}")
     out = copy.deepcopy(data)
     for item in overrides:
         if "=" not in item:
@@ -567,8 +583,10 @@ def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
     ------
     ConfigError
         Naming the file and the key path of every problem.
+    ParameterError
+        ``path`` is not a path, or ``overrides`` not a list of strings.
     """
-    data = apply_overrides(load_config_dict(path), list(overrides))
+    data = apply_overrides(load_config_dict(path), overrides if isinstance(overrides, str) else list(overrides))
     return config_from_dict(data, str(path))
 
 

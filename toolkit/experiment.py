@@ -88,6 +88,11 @@ def run_experiment(config: ExperimentConfig, *, out: str | Path | None = None,
     ToolkitError
         For every user-facing problem; nothing is left on disk when it is raised.
     """
+    if not isinstance(config, ExperimentConfig):
+        from toolkit.errors import ParameterError, short_repr
+
+        raise ParameterError("config", f"expected an ExperimentConfig, e.g. load_config('configs/seeds.yaml'), got "
+                                       f"{short_repr(config)}")
     progress = progress or no_progress
     if config.execution.backend == "ray":
         from toolkit.distributed.runtime import require_ray

@@ -24,7 +24,7 @@ from typing import IO, Any
 
 import numpy as np
 
-__all__ = ["TMP_PREFIX", "atomic_write", "write_text_atomic", "write_json", "read_json", "jsonable",
+__all__ = ["TMP_PREFIX", "as_path", "atomic_write", "write_text_atomic", "write_json", "read_json", "jsonable",
            "fsync_dir"]
 
 #: Prefix of every temporary file the writer makes; nothing else starts with it.
@@ -32,6 +32,16 @@ TMP_PREFIX = ".tmp-"
 
 # Indirection so tests can simulate a crash between writing a temporary file and renaming it.
 replace = os.replace
+
+
+def as_path(value: Any, param: str, what: str) -> Path:
+    """``value`` as a :class:`~pathlib.Path`; anything but a non-empty str or path-like is a
+    :class:`~toolkit.errors.ParameterError` naming ``param`` and saying it expects ``what``."""
+    from toolkit.errors import ParameterError, short_repr
+
+    if isinstance(value, (str, os.PathLike)) and str(value).strip():
+        return Path(value)
+    raise ParameterError(param, f"expected {what} (a str or Path), got {short_repr(value)}")
 
 
 def fsync_dir(folder: Path) -> None:

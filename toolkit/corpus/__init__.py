@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from toolkit.corpus.load import read_documents
 from toolkit.corpus.model import Corpus, Document, Segment
-from toolkit.errors import ConfigError
+from toolkit.errors import ConfigError, ParameterError, short_repr
 
 __all__ = ["Corpus", "Document", "Segment", "read_documents", "load_corpus", "prepare_documents"]
 
@@ -31,6 +31,9 @@ def load_corpus(config) -> Corpus:
     CorpusError
         The corpus cannot be read.
     """
+    if not hasattr(config, "path") or not hasattr(config, "unit"):
+        raise ParameterError("config", f"expected a CorpusConfig (load_config(...).corpus), got "
+                                       f"{short_repr(config)}; for a file path use read_documents(path)")
     if config.path is None:
         raise ConfigError("corpus.path: not set; name the corpus file or folder in the config or with "
                           "--set corpus.path=PATH")
@@ -38,9 +41,12 @@ def load_corpus(config) -> Corpus:
         "text": config.text_column, "id": config.id_column, "lang": config.lang_column,
         "date": config.date_column, "label": config.label_column, "group": config.group_column,
     }
+    notes: list[str] = []
     documents = read_documents(config.path, config.format, limit=config.limit, columns=columns,
-                               encoding=config.encoding)
-    return prepare_documents(documents, config)
+                               encoding=config.encoding, date_format=config.date_format, notes=notes)
+    corpus = prepare_documents(documents, config)
+    corpus.warnings[:0] = notes
+    return corpus
 
 
 def prepare_documents(documents: list[Document], config) -> Corpus:

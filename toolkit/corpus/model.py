@@ -74,6 +74,8 @@ class Corpus:
     documents: list[Document]
     segments: list[Segment]
     cleaning: dict[str, int] = field(default_factory=dict)
+    #: What about the input a user should know that did not stop the reading (one line each).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def texts(self) -> list[str]:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from toolkit.corpus.clean import RULE_NAMES, clean_text
 from toolkit.corpus.langid import LanguageIdentifier, normalize_language_code
+from toolkit.languages import is_known_language
 from toolkit.corpus.model import Corpus, Document, Segment
 from toolkit.corpus.segment import segment_text
 
@@ -86,6 +87,7 @@ def prepare_corpus(
     removed: Counter[str] = Counter()
     kept: list[Document] = []
     empty = 0
+    unknown: Counter[str] = Counter()
     for doc in documents:
         if clean:
             text, counts = clean_text(doc.text)
@@ -98,6 +100,8 @@ def prepare_corpus(
             continue
         # A given code wins; an empty or "undetermined" one (und, zxx) counts as not given.
         lang = normalize_language_code(doc.lang) if doc.lang_given else None
+        if lang is not None and not is_known_language(lang):
+            unknown[str(doc.lang)] += 1  # kept as given: the user's label, but worth a word
         given = lang is not None
         if not given:
             lang = identifier.detect(text)
@@ -129,4 +133,10 @@ def prepare_corpus(
         logger.info("%d of %d documents were empty after cleaning", empty, len(documents))
     logger.info("prepared %d documents into %d %s segments; languages: %s", len(kept),
                 len(segments), unit, dict(Counter(s.lang or "und" for s in segments)))
-    return Corpus(documents=kept, segments=segments, cleaning=cleaning)
+    warnings = []
+    if unknown:
+        shown = ", ".join(f"{code!r} ({n})" for code, n in unknown.most_common(5))
+        warnings.append(f"{sum(unknown.values())} documents give a language that is not an ISO 639-1 code: {shown}; "
+                        f"they are kept under that label, without stopwords or lemmas of their own (use codes "
+                        f"such as 'de', 'ru', 'zh', or leave the language out to have it detected)")
+    return Corpus(documents=kept, segments=segments, cleaning=cleaning, warnings=warnings)

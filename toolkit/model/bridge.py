@@ -18,13 +18,26 @@ from typing import Any
 import numpy as np
 
 from toolkit.arrays import unit_rows
-from toolkit.config import ExperimentConfig, NotASection, config_from_dict, load_config_dict, set_key
+from toolkit.config import (
+    ExperimentConfig,
+    NotASection,
+    config_from_dict,
+    load_config_dict,
+    set_key,
+)
 from toolkit.corpus import Corpus, prepare_documents
 from toolkit.embedding import Embedder, get_embedder
 from toolkit.errors import ConfigError, ParameterError, TopicModelError
+from toolkit.files import as_path
 from toolkit.model import curate
 from toolkit.model.assign import UnitIndex
-from toolkit.model.fitting import Progress, StageTimer, embed_corpus, fit_corpus, no_progress
+from toolkit.model.fitting import (
+    Progress,
+    StageTimer,
+    embed_corpus,
+    fit_corpus,
+    no_progress,
+)
 from toolkit.model.inputs import documents_from
 
 __all__ = ["TopicBridge"]
@@ -394,7 +407,7 @@ class TopicBridge:
         from toolkit.model.persist import save_model
 
         self._check_fitted()
-        return save_model(self, Path(path))
+        return save_model(self, as_path(path, "path", "a new folder"))
 
     @classmethod
     def load(cls, path: str | Path, *, embedder: Embedder | None = None) -> TopicBridge:
@@ -413,7 +426,7 @@ class TopicBridge:
         """
         from toolkit.model.persist import load_model
 
-        return load_model(cls, Path(path), embedder)
+        return load_model(cls, as_path(path, "path", "a model folder"), embedder)
 
     def write_report(self, path: str | Path) -> Path:
         """Write a run directory at ``path`` (new or empty): the data files, ``model/`` and the

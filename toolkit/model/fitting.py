@@ -196,6 +196,8 @@ def evaluate_fit(result: TopicResult, corpus: Corpus, config: ExperimentConfig,
     if sample is not None:
         sample_coherence(metrics, result, corpus, sample, words, config.topics.top_n_words)
     metrics.update(theme_metrics(result, corpus))
+    if corpus.warnings:
+        metrics["warnings"] = list(corpus.warnings) + list(metrics.get("warnings") or [])
     if not metrics.get("n_topics"):
         metrics.setdefault("warnings", []).append(
             f"0 topics: every one of the {len(corpus)} units is an outlier. Lower hdbscan.min_cluster_size "

@@ -53,7 +53,8 @@ def model_manifest(model: Any, **extra: Any) -> dict[str, Any]:
         manifest["curation"] = list(model.curation_)
     manifest.update(extra)
     note = coverage_warning(coverage)
-    manifest["input_warnings"] = encoding_notes(manifest["corpus"]) + ([note] if note else [])
+    manifest["input_warnings"] = (encoding_notes(manifest["corpus"]) + list(corpus.warnings)
+                                  + ([note] if note else []))
     return manifest
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 import yaml
 
 from toolkit.errors import RunError
+from toolkit.files import as_path
 from toolkit.runs import DATA_FILES, read_json
 
 __all__ = ["REQUIRED_FILES", "CorpusSummary", "TopicInfo", "ReportData", "load_run"]
@@ -372,7 +373,7 @@ def load_run(run_dir: str | Path) -> ReportData:
         The folder does not exist, a required file is missing (the message names it), or a
         file cannot be parsed (the message names the file and the column or key).
     """
-    root = Path(run_dir)
+    root = as_path(run_dir, "run_dir", "a run directory")
     if not root.is_dir():
         raise RunError(f"{root}: not a run directory (no such folder); pass the folder that "
                        f"`topicbridge run` wrote")

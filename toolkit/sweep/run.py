@@ -20,7 +20,7 @@ from toolkit.config import (
     load_config_dict,
 )
 from toolkit.errors import ConfigError, Interrupted, RunError
-from toolkit.files import jsonable, write_text_atomic
+from toolkit.files import as_path, jsonable, write_text_atomic
 from toolkit.runs import is_complete_run, plan_run_dir
 from toolkit.sweep import summary as sweep_summary
 from toolkit.sweep.point import Embedders, run_point
@@ -95,7 +95,7 @@ def run_sweep(config_path: str | Path, overrides: Sequence[str] = (), *, out: st
     RunError
         ``out`` is not a sweep folder, or the summary cannot be written.
     """
-    source = str(config_path)
+    source = str(as_path(config_path, "config_path", "a sweep config file"))
     data = apply_overrides(load_config_dict(config_path), list(overrides))
     points = expand_sweep(data, source)
     base = config_from_dict(data, source)

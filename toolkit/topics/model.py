@@ -25,6 +25,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from toolkit.arrays import as_matrix
 from toolkit.embedding.base import Embedder
 from toolkit.errors import ConfigError, ParameterError, TopicModelError
 from toolkit.topics.labels import renumber_by_size
@@ -184,6 +185,10 @@ def fit_topics(embeddings: np.ndarray, reduced: np.ndarray, texts: Sequence[str]
     from toolkit.topics.outliers import merge_topics, reassign_outliers
     from toolkit.topics.vectorizer import whitespace_vectorizer
 
+    embeddings = as_matrix(embeddings, None, "embeddings")
+    reduced = as_matrix(reduced, None, "reduced")
+    if isinstance(texts, str) or isinstance(langs, str):
+        raise ParameterError("texts" if isinstance(texts, str) else "langs", "got one string; pass one per unit")
     n = len(texts)
     if not (embeddings.shape[0] == reduced.shape[0] == n == len(langs)):
         raise TopicModelError(f"mismatched inputs: {embeddings.shape[0]} embeddings, "

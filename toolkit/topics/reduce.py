@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 
+from toolkit.arrays import as_matrix
 from toolkit.errors import ParameterError, TopicModelError
 
 __all__ = ["exact_knn", "reduce_embeddings", "fit_reducer", "MIN_SEGMENTS", "EXACT_KNN_MAX", "MAP_EPOCHS", "REDUCE_METHOD"]
@@ -72,6 +73,7 @@ def fit_reducer(embeddings: np.ndarray, *, n_components: int, n_neighbors: int, 
     reduced : numpy.ndarray
         ``(n, n_components)`` float32.
     """
+    embeddings = as_matrix(embeddings, None, "embeddings")
     n = embeddings.shape[0]
     if n < MIN_SEGMENTS:
         raise TopicModelError(
