@@ -305,6 +305,20 @@ def _words(pairs: list) -> str:
     return ", ".join(str(w) for w, _ in pairs)
 
 
+#: Topics whose similarity topics.json keeps (the largest); the matrix grows with the square of the
+#: count, and the report draws at most 100 of them.
+SIMILARITY_TOPICS = 300
+
+
+def _largest_similarity(result: TopicResult) -> tuple[list[int], np.ndarray]:
+    ids = list(result.similarity_topics)
+    if len(ids) <= SIMILARITY_TOPICS:
+        return ids, np.asarray(result.similarity)
+    sizes = {t: int(np.sum(result.topics == t)) for t in ids}
+    keep = sorted(sorted(range(len(ids)), key=lambda i: (-sizes[ids[i]], ids[i]))[:SIMILARITY_TOPICS])
+    return [ids[i] for i in keep], np.asarray(result.similarity)[np.ix_(keep, keep)]
+
+
 def write_run_files(folder: Path, config: ExperimentConfig, corpus: Corpus, result: TopicResult,
                     metrics: dict[str, Any], manifest: dict[str, Any]) -> None:
     """Write config.yaml, assignments.csv, topics.csv, topics.json, metrics.json, manifest.json."""
@@ -330,10 +344,12 @@ def write_run_files(folder: Path, config: ExperimentConfig, corpus: Corpus, resu
             writer.writerow([row["topic"], row["size"], row["label"], row["theme"] or "", _words(row["keywords"]),
                              *[row["sizes"][lang] for lang in langs],
                              *[_words(row["keywords_by_lang"][lang]) for lang in langs]])
+    sim_ids, sim = _largest_similarity(result)
     write_json(folder / "topics.json", {
         "languages": langs,
         "topics": table,
-        "similarity": {"topics": result.similarity_topics, "matrix": np.round(result.similarity, 4)},
+        "similarity": {"topics": sim_ids, "matrix": np.round(sim, 4),
+                       "omitted": len(result.similarity_topics) - len(sim_ids)},
     })
     write_json(folder / "metrics.json", metrics)
     write_json(folder / "manifest.json", manifest)

@@ -319,8 +319,10 @@ class WorkerPool:
             env[var] = "1"
         root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+        # A session of their own: Ctrl-C in the terminal reaches the parent only, which stops
+        # cleanly and closes the workers (stdin closes); they never print a KeyboardInterrupt.
         procs = [subprocess.Popen([sys.executable, "-m", "toolkit.embedding.use_fast", str(token_budget)],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, start_new_session=True)
                  for _ in range(workers)]
         self.workers = workers
         self.processes = procs  #: the worker ``subprocess.Popen`` objects
@@ -398,7 +400,11 @@ def _read_frame(stream):
 
 def _serve(token_budget: int) -> None:
     """Worker main loop: one group in, its vectors out, until stdin closes."""
+    import signal
+
     from threadpoolctl import threadpool_limits
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and closes us
 
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing else may write to the frame stream

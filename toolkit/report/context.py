@@ -152,7 +152,8 @@ def _provenance(data: ReportData) -> list[str]:
 
 
 def report_context(data: ReportData, *, max_representatives: int = 3,
-                   max_theme_segments: int = 200, text_limit: int = 600) -> dict[str, Any]:
+                   max_theme_segments: int = 200, text_limit: int = 600,
+                   max_table_topics: int = 200) -> dict[str, Any]:
     """Everything the report templates show, as plain values.
 
     Parameters
@@ -164,6 +165,8 @@ def report_context(data: ReportData, *, max_representatives: int = 3,
         Segments listed per theme and language (the rest are counted).
     text_limit : int
         Characters kept of each listed text.
+    max_table_topics : int
+        Topics listed in the topic table (the largest; ``topics_hidden`` counts the rest).
 
     Returns
     -------
@@ -185,6 +188,9 @@ def report_context(data: ReportData, *, max_representatives: int = 3,
         dates = corpus.date_min if corpus.date_min == corpus.date_max else f"{corpus.date_min} – {corpus.date_max}"
     else:
         dates = "no dates"
+    # The page lists the largest topics only when there are very many; topics.csv has them all.
+    by_size = sorted(data.topics, key=lambda t: (t.is_outlier, -t.size, t.topic))[:max_table_topics]
+    shown_topics = [t for t in data.topics if t in by_size]
     embedding = config.get("embedding") if isinstance(config.get("embedding"), dict) else {}
     corpus_cfg = config.get("corpus") if isinstance(config.get("corpus"), dict) else {}
     return {
@@ -202,7 +208,9 @@ def report_context(data: ReportData, *, max_representatives: int = 3,
         "warnings": [str(w) for w in warnings],
         "languages": data.languages,
         "topics": [_topic_row(t, data.languages, texts, max_representatives, text_limit)
-                   for t in data.topics],
+                   for t in shown_topics],
+        "topics_total": len(data.topics),
+        "topics_hidden": len(data.topics) - len(shown_topics),
         "themes": _themes(data, max_theme_segments, text_limit),
         "drift": _drift(data, text_limit),
         "provenance": _provenance(data),

@@ -77,6 +77,7 @@ def topic_colors(data: ReportData) -> dict[int, str]:
     """Topic id -> colour; outliers grey, real topics from a 48-colour palette (cycling)."""
     colors = {t.topic: _TOPIC_PALETTE[i % len(_TOPIC_PALETTE)] for i, t in enumerate(data.real_topics)}
     colors[-1] = OUTLIER_COLOR
+    colors[OTHER_TOPICS] = "#c7c7c7"
     for tid in sorted(set(data.assignments["topic"])):
         if tid not in colors:
             colors[int(tid)] = _TOPIC_PALETTE[len(colors) % len(_TOPIC_PALETTE)]
@@ -126,6 +127,30 @@ def _height(n_rows: int, per_row: int = 22, base: int = 120, minimum: int = 320)
 # ------------------------------------------------------------------------------------ the map
 
 
+#: Most topics a figure draws one by one: the largest ones; the rest are grouped or left out, so
+#: the page stays small and readable at any topic count (the data files hold every topic).
+FIGURE_TOPICS = 100
+#: The trace or bar holding the topics beyond FIGURE_TOPICS.
+OTHER_TOPICS = -2
+
+
+def figure_topics(data: ReportData) -> set[int]:
+    """The topics figures show one by one: the ``FIGURE_TOPICS`` largest, and the outliers."""
+    topics = sorted((t for t in data.topics if not t.is_outlier), key=lambda t: (-t.size, t.topic))
+    return {t.topic for t in topics[:FIGURE_TOPICS]} | {-1}
+
+
+def _capped_note(data: ReportData) -> str:
+    n = sum(not t.is_outlier for t in data.topics)
+    return (f" The {FIGURE_TOPICS} largest of {n:,} topics are drawn one by one; topics.csv has them all."
+            if n > FIGURE_TOPICS else "")
+
+
+def _group_rest(frame_topics: pd.Series, keep: set[int]) -> pd.Series:
+    """Topic ids with every topic outside ``keep`` as ``OTHER_TOPICS``."""
+    return frame_topics.where(frame_topics.isin(list(keep)), OTHER_TOPICS)
+
+
 def map_figure(data: ReportData, max_points: int = MAP_MAX_POINTS, seed: int = 0) -> FigureSpec | None:
     """2-D map of the segments coloured by topic, with a menu to colour by language instead.
 
@@ -159,11 +184,13 @@ def map_figure(data: ReportData, max_points: int = MAP_MAX_POINTS, seed: int = 0
 
     tcolors = topic_colors(data)
     traces, by_topic, by_lang = [], [], []
-    topic_ids = sorted(set(frame["topic"]), key=lambda t: (t != -1, t))  # outliers drawn first
+    grouped = _group_rest(frame["topic"], figure_topics(data))
+    topic_ids = sorted(set(grouped), key=lambda t: (t != -1, t == OTHER_TOPICS, t))  # outliers drawn first
     for tid in topic_ids:
-        mask = (frame["topic"] == tid).to_numpy()
+        mask = (grouped == tid).to_numpy()
         traces.append(scatter(
-            x=xs[mask].tolist(), y=ys[mask].tolist(), mode="markers", name=_label(data, tid),
+            x=xs[mask].tolist(), y=ys[mask].tolist(), mode="markers",
+            name=_label(data, tid) if tid != OTHER_TOPICS else "other topics",
             hovertext=hover_arr[mask].tolist(), hoverinfo="text",
             marker=dict(color=tcolors.get(int(tid), OUTLIER_COLOR),
                         size=4 if tid == -1 else 6, opacity=0.45 if tid == -1 else 0.8)))
@@ -194,7 +221,7 @@ def map_figure(data: ReportData, max_points: int = MAP_MAX_POINTS, seed: int = 0
     sampled = f" A random sample of {shown:,} of {total:,} segments is shown." if shown < total else ""
     caption = ("Each point is a segment, placed by a 2-D UMAP of its embedding; nearby points "
                "have similar meaning. Use the buttons to colour by topic or by language, click "
-               "legend entries to hide them, hover for the text." + sampled)
+               "legend entries to hide them, hover for the text." + sampled + _capped_note(data))
     return FigureSpec("map", "Document map", caption, figure)
 
 
@@ -205,28 +232,32 @@ def sizes_figure(data: ReportData) -> FigureSpec | None:
     """Horizontal bars of topic sizes, stacked by language (outliers included)."""
     if not data.topics:
         return None
-    labels = [_label(data, t.topic) for t in data.topics]
+    keep = figure_topics(data)
+    topics = [t for t in data.topics if t.topic in keep]
+    labels = [_label(data, t.topic) for t in topics]
     lcolors = language_colors(data.languages)
     fig = go.Figure([
-        go.Bar(y=labels, x=[t.sizes.get(lang, 0) for t in data.topics], name=plotly_text(lang),
+        go.Bar(y=labels, x=[t.sizes.get(lang, 0) for t in topics], name=plotly_text(lang),
                orientation="h", marker_color=lcolors[lang],
                hovertemplate="%{y}<br>%{fullData.name}: %{x}<extra></extra>")
         for lang in data.languages
     ])
     figure = _finish(fig, _height(len(labels)), barmode="stack",
                      yaxis=dict(autorange="reversed", type="category"),
-                     xaxis=_count_axis(max((t.size for t in data.topics), default=0)),
+                     xaxis=_count_axis(max((t.size for t in topics), default=0)),
                      legend=dict(title=dict(text="language"), traceorder="normal"))
     return FigureSpec("sizes", "Topic sizes",
-                      "Number of segments per topic, split by language.", figure)
+                      "Number of segments per topic, split by language." + _capped_note(data), figure)
 
 
 def language_heatmap_figure(data: ReportData) -> FigureSpec | None:
     """Topic x language heatmap: the share of each language in each topic."""
     if not data.topics or not data.languages:
         return None
-    labels = [_label(data, t.topic) for t in data.topics]
-    counts = np.array([[t.sizes.get(lang, 0) for lang in data.languages] for t in data.topics],
+    keep = figure_topics(data)
+    topics = [t for t in data.topics if t.topic in keep]
+    labels = [_label(data, t.topic) for t in topics]
+    counts = np.array([[t.sizes.get(lang, 0) for lang in data.languages] for t in topics],
                       dtype=float)
     totals = counts.sum(axis=1, keepdims=True)
     share = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
@@ -239,7 +270,7 @@ def language_heatmap_figure(data: ReportData) -> FigureSpec | None:
                      xaxis=dict(side="top", type="category"))
     caption = ("Share of each language within each topic (rows sum to 100%). A topic that "
                "crosses languages has several non-zero cells; a topic that is 100% one language "
-               "may be a language artefact rather than a theme.")
+               "may be a language artefact rather than a theme." + _capped_note(data))
     return FigureSpec("languages", "Topics by language", caption, figure)
 
 
@@ -255,22 +286,35 @@ def topic_order(data: ReportData) -> tuple[list[int], np.ndarray | None]:
 
     Returns the ids in stored order and ``None`` when there are fewer than two topics.
     """
-    ids = list(data.similarity_topics)
-    if data.similarity is None or len(ids) < 2:
+    ids, sim = _figure_similarity(data)
+    if sim is None or len(ids) < 2:
         return ids, None
-    z = linkage(squareform(_distance_matrix(data.similarity), checks=False), method="average")
+    z = linkage(squareform(_distance_matrix(sim), checks=False), method="average")
     leaves = dendrogram(z, no_plot=True)["leaves"]
     return [ids[i] for i in leaves], z
+
+
+def _figure_similarity(data: ReportData) -> tuple[list[int], np.ndarray | None]:
+    """The similarity ids and matrix restricted to :func:`figure_topics`."""
+    ids = list(data.similarity_topics)
+    if data.similarity is None:
+        return ids, None
+    keep = figure_topics(data)
+    pos = [i for i, t in enumerate(ids) if t in keep]
+    if len(pos) == len(ids):
+        return ids, data.similarity
+    return [ids[i] for i in pos], np.asarray(data.similarity)[np.ix_(pos, pos)]
 
 
 def similarity_figure(data: ReportData) -> FigureSpec | None:
     """Heatmap of topic centroid similarity, ordered like the hierarchy."""
     order, z = topic_order(data)
-    if z is None or data.similarity is None:
+    ids, full = _figure_similarity(data)
+    if z is None or full is None:
         return None
-    index = {t: i for i, t in enumerate(data.similarity_topics)}
+    index = {t: i for i, t in enumerate(ids)}
     pos = [index[t] for t in order]
-    sim = np.nan_to_num(data.similarity)[np.ix_(pos, pos)]
+    sim = np.nan_to_num(full)[np.ix_(pos, pos)]
     labels = [_label(data, t) for t in order]
     # Full labels on the rows; ids on the columns keep the matrix square and readable.
     fig = go.Figure(go.Heatmap(z=sim.round(3).tolist(), x=[str(t) for t in order], y=labels,
@@ -282,7 +326,7 @@ def similarity_figure(data: ReportData) -> FigureSpec | None:
                      xaxis=dict(type="category", title="topic", tickangle=0,
                                 showticklabels=len(labels) <= 80))
     caption = ("Cosine similarity of topic centroid embeddings, in the order of the hierarchy "
-               "below; bright off-diagonal blocks are topics that could be merged.")
+               "below; bright off-diagonal blocks are topics that could be merged." + _capped_note(data))
     return FigureSpec("similarity", "Topic similarity", caption, figure)
 
 
@@ -291,8 +335,8 @@ def hierarchy_figure(data: ReportData) -> FigureSpec | None:
     _, z = topic_order(data)
     if z is None:
         return None
-    tree = dendrogram(z, no_plot=True, labels=list(range(len(data.similarity_topics))))
-    ids = list(data.similarity_topics)
+    ids, _ = _figure_similarity(data)
+    tree = dendrogram(z, no_plot=True, labels=list(range(len(ids))))
     palette = list(qualitative.Plotly)
     segments: dict[str, tuple[list, list]] = {}
     for xs, ys, color in zip(tree["dcoord"], tree["icoord"], tree["color_list"]):
@@ -313,7 +357,7 @@ def hierarchy_figure(data: ReportData) -> FigureSpec | None:
                                 autorange="reversed", zeroline=False),
                      xaxis=dict(title="distance (1 − cosine similarity)", zeroline=False))
     caption = ("Topics joined by average-linkage clustering of their centroid distances: "
-               "the further left two topics meet, the closer they are.")
+               "the further left two topics meet, the closer they are." + _capped_note(data))
     return FigureSpec("hierarchy", "Topic hierarchy", caption, figure)
 
 
@@ -382,10 +426,15 @@ def time_bins(dates: pd.Series) -> tuple[pd.Series, list[str], str]:
 def _stacked_topic_bars(data: ReportData, categories: list[str], counts: pd.DataFrame,
                         orientation: str) -> list[go.Bar]:
     colors = topic_colors(data)
+    keep = figure_topics(data)
+    rest = [t for t in counts.columns if t not in keep]
+    if rest:
+        other = counts[rest].sum(axis=1).rename(OTHER_TOPICS)
+        counts = pd.concat([counts.drop(columns=rest), other], axis=1)
     bars = []
-    for tid in sorted(counts.columns, key=lambda t: (t == -1, t)):
+    for tid in sorted(counts.columns, key=lambda t: (t == -1, t == OTHER_TOPICS, t)):
         values = [int(counts.at[c, tid]) if c in counts.index else 0 for c in categories]
-        label = _label(data, int(tid))
+        label = _label(data, int(tid)) if tid != OTHER_TOPICS else "other topics"
         kwargs = dict(x=categories, y=values) if orientation == "v" else dict(x=values, y=categories)
         category, value = ("%{x}", "%{y}") if orientation == "v" else ("%{y}", "%{x}")
         hover = f"{category}<br>%{{fullData.name}}: {value} segments<extra></extra>"
