@@ -69,5 +69,5 @@ def as_matrix(X: object, dtype: type | None = np.float64, param: str = "X") -> n
     # In row blocks: a whole-matrix isfinite would allocate n x dim booleans.
     for start in range(0, arr.shape[0], 8192):
         if not np.isfinite(arr[start:start + 8192]).all():
-            raise ParameterError(param, "the embedding matrix holds NaN or infinite values")
+            raise ParameterError(param, "the embedding matrix holds NaN or infinite values; expected finite numbers")
     return arr

@@ -398,8 +398,9 @@ def parse_yaml(text: str, where: str) -> Any:
     ConfigError
         Naming ``where``: invalid YAML (with line and column), or too large once expanded.
     """
-    loader = _CountingLoader(text)
+    loader = None
     try:
+        loader = _CountingLoader(text)
         node = loader.get_single_node()
         if node is not None and _expanded_size(node, {}, set()) > MAX_YAML_NODES:
             raise ConfigError(f"{where}: expands to more than {MAX_YAML_NODES:,} values through YAML "
@@ -408,9 +409,10 @@ def parse_yaml(text: str, where: str) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise ConfigError(f"{where}: not valid YAML{at}: {getattr(exc, 'problem', exc)}") from None
+        raise ConfigError(f"{where}: not valid YAML{at}: {getattr(exc, 'problem', None) or exc}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

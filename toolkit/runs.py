@@ -81,7 +81,12 @@ def plan_run_dir(output_dir: str | Path, name: str, out: str | Path | None = Non
     """
     if out is not None:
         target = Path(out)
-        if target.exists() and not _is_empty_dir(target):
+        try:
+            taken = target.exists() and not _is_empty_dir(target)
+        except OSError as exc:
+            raise RunError(f"{target}: cannot write a run directory here ({exc.strerror or exc}); choose "
+                           f"another --out") from None
+        if taken:
             raise RunError(f"{target}: already exists and is not an empty folder; choose a new --out "
                            f"(earlier runs are never overwritten)")
         check_writable(target, where="--out")
@@ -310,7 +315,8 @@ def _words(pairs: list) -> str:
 SIMILARITY_TOPICS = 300
 
 
-def _largest_similarity(result: TopicResult) -> tuple[list[int], np.ndarray]:
+def largest_similarity(result: TopicResult) -> tuple[list[int], np.ndarray]:
+    """The similarity ids and matrix of at most ``SIMILARITY_TOPICS`` topics, the largest."""
     ids = list(result.similarity_topics)
     if len(ids) <= SIMILARITY_TOPICS:
         return ids, np.asarray(result.similarity)
@@ -344,7 +350,7 @@ def write_run_files(folder: Path, config: ExperimentConfig, corpus: Corpus, resu
             writer.writerow([row["topic"], row["size"], row["label"], row["theme"] or "", _words(row["keywords"]),
                              *[row["sizes"][lang] for lang in langs],
                              *[_words(row["keywords_by_lang"][lang]) for lang in langs]])
-    sim_ids, sim = _largest_similarity(result)
+    sim_ids, sim = largest_similarity(result)
     write_json(folder / "topics.json", {
         "languages": langs,
         "topics": table,
