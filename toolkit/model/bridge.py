@@ -38,7 +38,7 @@ from toolkit.model.fitting import (
     fit_corpus,
     no_progress,
 )
-from toolkit.model.inputs import documents_from
+from toolkit.model.inputs import documents_from, per_document, unit_embeddings
 
 __all__ = ["TopicBridge"]
 
@@ -159,7 +159,7 @@ class TopicBridge:
         corpus = prepare_documents(documents, config.corpus)
         unit_vectors = None
         if embeddings is not None:
-            unit_vectors = _unit_embeddings(embeddings, documents, corpus, config)
+            unit_vectors = unit_embeddings(embeddings, documents, corpus, config)
         return self._fit(corpus, config, None, unit_vectors, progress or no_progress, StageTimer())
 
     def fit_corpus(self, corpus: Corpus, *, embedder: Embedder | None = None, progress: Progress | None = None,
@@ -175,7 +175,7 @@ class TopicBridge:
         self.fit(docs, langs, **kwargs)
         doc_ids = [d.id for d in documents_from(docs, lang=langs, id=kwargs.get("ids"), date=kwargs.get("dates"))]
         scores = self.index_.score(self.embeddings_, self.topics_)
-        return _per_document(doc_ids, [s.doc_id for s in self.corpus_.segments], self.topics_, scores)
+        return per_document(doc_ids, [s.doc_id for s in self.corpus_.segments], self.topics_, scores)
 
     def _fit(self, corpus: Corpus, config: ExperimentConfig, embedder: Embedder | None,
              unit_vectors: np.ndarray | None, progress: Progress, timer: StageTimer) -> TopicBridge:
@@ -282,7 +282,7 @@ class TopicBridge:
         topics, scores, best = self.assign_corpus(corpus)
         if units:
             return self._unit_frame(corpus, topics, scores, best)
-        return _per_document([d.id for d in documents], [s.doc_id for s in corpus.segments], topics, scores)
+        return per_document([d.id for d in documents], [s.doc_id for s in corpus.segments], topics, scores)
 
     def assign_corpus(self, corpus: Corpus, progress: Progress | None = None
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -396,7 +396,7 @@ class TopicBridge:
         sizes = {int(t): int(np.sum(old == t)) for t in np.unique(old)}
         self.custom_labels_ = curate.carry_labels(self.custom_labels_, mapping, sizes)
         self.counts_ = (curate.rename_counts(self.counts_[0], mapping),
-                        _renamed_sizes(self.counts_[1], mapping))
+                        curate.rename_sizes(self.counts_[1], mapping))
         describe_again(self, topics)
         self.curation_.append({**step, "mapping": {str(k): v for k, v in mapping.items()}})
 
@@ -485,46 +485,8 @@ class TopicBridge:
 # ---------------------------------------------------------------------- helpers
 
 
-def _unit_embeddings(embeddings: np.ndarray, documents: list, corpus: Corpus, config: ExperimentConfig) -> np.ndarray:
-    matrix = np.asarray(embeddings, dtype=np.float32)
-    if config.corpus.unit != "document":
-        raise ParameterError("embeddings", f"one vector per document works only with corpus.unit: document "
-                                           f"(here the units are {config.corpus.unit}s); leave embeddings out")
-    if matrix.ndim != 2 or matrix.shape[0] != len(documents):
-        raise ParameterError("embeddings", f"expected one row per document ({len(documents)}), got shape "
-                                           f"{matrix.shape}")
-    position = {d.id: i for i, d in enumerate(documents)}
-    return matrix[[position[s.doc_id] for s in corpus.segments]]
-
-
 def _theme_vectors(config: ExperimentConfig, embedder: Embedder, aligner: Any) -> np.ndarray | None:
     names = list(config.themes.names)
     if not names:
         return None
     return np.asarray(aligner.transform(embedder.embed(names)), dtype=np.float32)
-
-
-def _renamed_sizes(sizes: Mapping[tuple[int, str], int], mapping: Mapping[int, int]) -> dict[tuple[int, str], int]:
-    out: dict[tuple[int, str], int] = {}
-    for (t, lang), n in sizes.items():
-        key = (int(mapping.get(int(t), int(t))), lang)
-        out[key] = out.get(key, 0) + int(n)
-    return out
-
-
-def _per_document(doc_ids: list[str], unit_docs: list[str], topics: np.ndarray, scores: np.ndarray
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """Majority topic (ties: higher total score, then lower id) and its mean score per document."""
-    tally: dict[str, dict[int, list[float]]] = {}
-    for doc, t, s in zip(unit_docs, topics.tolist(), scores.tolist()):
-        tally.setdefault(doc, {}).setdefault(int(t), []).append(float(s))
-    out_topics = np.full(len(doc_ids), -1, dtype=np.int64)
-    out_scores = np.zeros(len(doc_ids), dtype=np.float32)
-    for i, doc in enumerate(doc_ids):
-        per = tally.get(doc)
-        if not per:
-            continue
-        t = min(per, key=lambda k: (-len(per[k]), -sum(per[k]), k))
-        out_topics[i] = t
-        out_scores[i] = float(np.mean(per[t]))
-    return out_topics, out_scores

@@ -15,7 +15,7 @@ import numpy as np
 from toolkit.errors import ParameterError, TopicModelError
 from toolkit.topics.labels import renumber_by_size
 
-__all__ = ["check_topics", "merge_plan", "apply_plan", "check_labels", "reduce_plan", "rename_counts",
+__all__ = ["check_topics", "merge_plan", "apply_plan", "check_labels", "reduce_plan", "rename_counts", "rename_sizes",
            "carry_labels"]
 
 
@@ -144,4 +144,13 @@ def rename_counts(counts: Mapping[tuple[int, str], Mapping[str, int]], mapping: 
         target = out.setdefault((int(mapping.get(int(t), int(t))), lang), {})
         for w, c in terms.items():
             target[w] = target.get(w, 0) + int(c)
+    return out
+
+
+def rename_sizes(sizes: Mapping[tuple[int, str], int], mapping: Mapping[int, int]) -> dict[tuple[int, str], int]:
+    """Units per (topic, language) after topics were renamed or merged by ``mapping``."""
+    out: dict[tuple[int, str], int] = {}
+    for (t, lang), n in sizes.items():
+        key = (int(mapping.get(int(t), int(t))), lang)
+        out[key] = out.get(key, 0) + int(n)
     return out

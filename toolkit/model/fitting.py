@@ -247,7 +247,11 @@ def fit_on_sample(embeddings: np.ndarray, corpus: Corpus, config: ExperimentConf
                    aligner: LanguageAligner, timer: StageTimer, progress: Progress) -> tuple[TopicResult, np.ndarray]:
     """``topics.fit_sample``: fit on a sample, assign the rest in fixed chunks (local or Ray)."""
     from toolkit.topics.reduce import MAP_EPOCHS, reduce_embeddings
-    from toolkit.topics.sample import fit_topics_sampled, run_chunks_local, sample_indices
+    from toolkit.topics.sample import (
+        fit_topics_sampled,
+        run_chunks_local,
+        sample_indices,
+    )
 
     runner = run_chunks_local
     if config.execution.backend == "ray":

@@ -9,11 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from toolkit.corpus import Document
+import numpy as np
+
+from toolkit.config import ExperimentConfig
+from toolkit.corpus import Corpus, Document
 from toolkit.corpus.load import record_document
 from toolkit.errors import ParameterError
 
-__all__ = ["documents_from", "COLUMNS"]
+__all__ = ["documents_from", "unit_embeddings", "per_document", "COLUMNS"]
 
 #: The optional per-document columns, as keyword arguments or DataFrame columns.
 COLUMNS = ("lang", "id", "date", "label", "group")
@@ -85,3 +88,34 @@ def documents_from(docs: Any, *, what: str = "docs", **columns: Sequence[Any] | 
                 record[name] = value
         out.append(record_document(record, f"{what}[{i}]", str(i + 1), seen, _SOURCE))
     return out
+
+
+def unit_embeddings(embeddings: np.ndarray, documents: list, corpus: Corpus, config: ExperimentConfig) -> np.ndarray:
+    """Per-unit rows of vectors given one per document (``corpus.unit: document`` only)."""
+    matrix = np.asarray(embeddings, dtype=np.float32)
+    if config.corpus.unit != "document":
+        raise ParameterError("embeddings", f"one vector per document works only with corpus.unit: document "
+                                           f"(here the units are {config.corpus.unit}s); leave embeddings out")
+    if matrix.ndim != 2 or matrix.shape[0] != len(documents):
+        raise ParameterError("embeddings", f"expected one row per document ({len(documents)}), got shape "
+                                           f"{matrix.shape}")
+    position = {d.id: i for i, d in enumerate(documents)}
+    return matrix[[position[s.doc_id] for s in corpus.segments]]
+
+
+def per_document(doc_ids: list[str], unit_docs: list[str], topics: np.ndarray, scores: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Majority topic (ties: higher total score, then lower id) and its mean score per document."""
+    tally: dict[str, dict[int, list[float]]] = {}
+    for doc, t, s in zip(unit_docs, topics.tolist(), scores.tolist()):
+        tally.setdefault(doc, {}).setdefault(int(t), []).append(float(s))
+    out_topics = np.full(len(doc_ids), -1, dtype=np.int64)
+    out_scores = np.zeros(len(doc_ids), dtype=np.float32)
+    for i, doc in enumerate(doc_ids):
+        per = tally.get(doc)
+        if not per:
+            continue
+        t = min(per, key=lambda k: (-len(per[k]), -sum(per[k]), k))
+        out_topics[i] = t
+        out_scores[i] = float(np.mean(per[t]))
+    return out_topics, out_scores

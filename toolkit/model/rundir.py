@@ -11,7 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.model.fitting import Progress, StageTimer, no_progress
-from toolkit.model.manifest import corpus_hash, corpus_summary, encoding_notes, execution_summary, package_versions
+from toolkit.model.manifest import (
+    corpus_hash,
+    corpus_summary,
+    encoding_notes,
+    execution_summary,
+    package_versions,
+)
 
 __all__ = ["model_manifest", "write_run_directory", "MODEL_DIR"]
 
