@@ -24,7 +24,7 @@ from typing import IO, Any
 
 import numpy as np
 
-__all__ = ["TMP_PREFIX", "as_path", "atomic_write", "write_text_atomic", "write_json", "read_json", "jsonable",
+__all__ = ["TMP_PREFIX", "as_path", "probe_writable", "atomic_write", "write_text_atomic", "write_json", "read_json", "jsonable",
            "fsync_dir"]
 
 #: Prefix of every temporary file the writer makes; nothing else starts with it.
@@ -42,6 +42,14 @@ def as_path(value: Any, param: str, what: str) -> Path:
     if isinstance(value, (str, os.PathLike)) and str(value).strip():
         return Path(value)
     raise ParameterError(param, f"expected {what} (a str or Path), got {short_repr(value)}")
+
+
+def probe_writable(folder: Path) -> None:
+    """Create and remove a uniquely named hidden file in ``folder``; raises :class:`OSError`
+    when files cannot be created there (no permission, read-only, immutable)."""
+    probe = Path(folder) / f"{TMP_PREFIX}probe-{uuid.uuid4().hex}"
+    probe.touch()
+    probe.unlink()
 
 
 def fsync_dir(folder: Path) -> None:

@@ -27,7 +27,7 @@ from toolkit.config import ExperimentConfig, config_to_yaml
 from toolkit.corpus.model import Corpus
 from toolkit.errors import RunError
 from toolkit.files import read_json as parse_json
-from toolkit.files import write_json
+from toolkit.files import probe_writable, write_json
 from toolkit.topics.result import TopicResult
 
 __all__ = ["plan_run_dir", "check_writable", "remove_stale_partials", "RunWriter", "is_complete_run", "list_runs", "read_json", "write_run_files",
@@ -126,9 +126,7 @@ def check_writable(target: Path, where: str = "output.dir") -> None:
         probe.mkdir()
         probe.rmdir()
         if target.is_dir():
-            inside = target / f".probe-{uuid.uuid4().hex[:6]}"
-            inside.touch()
-            inside.unlink()
+            probe_writable(target)
     except OSError as exc:
         raise RunError(f"{target}: cannot write a run directory here ({exc.strerror or exc}); set {where} to a "
                        f"writable folder") from None

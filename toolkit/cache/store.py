@@ -26,7 +26,6 @@ import logging
 import os
 import re
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from toolkit.errors import CacheError
-from toolkit.files import TMP_PREFIX, atomic_write, read_json
+from toolkit.files import TMP_PREFIX, atomic_write, probe_writable, read_json
 
 __all__ = [
     "ArrayCache",
@@ -121,9 +120,7 @@ def ensure_writable_dir(path: str | Path, root: str | Path | None = None) -> Pat
     path = Path(path)
     try:
         path.mkdir(parents=True, exist_ok=True)
-        probe = path / f"{TMP_PREFIX}probe-{uuid.uuid4().hex}"
-        probe.touch()
-        probe.unlink()
+        probe_writable(path)
     except OSError as exc:
         raise unwritable_error(path, exc) from exc
     if root is not None:
