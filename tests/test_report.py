@@ -22,8 +22,10 @@ from toolkit.errors import RunError
 from toolkit.report import (REQUIRED_FILES, compare_runs, load_run, write_comparison,
                             write_report)
 from toolkit.report.figures import build_figures, time_bins
+from toolkit.report.map_figure import map_points_traces
 from toolkit.report.html import render_html
 from toolkit.report.markdown import render_markdown
+from toolkit.report.packing import ALPHABET, pack, unpack, unpack_block
 from toolkit.report.synthetic import MALICIOUS_TEXT, write_synthetic_run
 from toolkit.report.text import (json_for_script, md_cell, md_fence, plotly_hover, plotly_text,
                                  truncate)
@@ -84,9 +86,7 @@ def rows_for(assign: dict[str, int], lang: str = "de") -> list[dict]:
 
 
 def figure_payload(page: str) -> dict:
-    match = re.search(r'<script type="application/json" id="report-figures">(.*?)</script>', page, re.S)
-    assert match, "figure data block missing"
-    return json.loads(match.group(1))
+    return json.loads(unpack_block(page, "report-figures"))
 
 
 def all_strings(obj) -> list[str]:
@@ -137,20 +137,36 @@ def test_html_is_self_contained_with_plotly_inlined_once(built):
     from plotly.offline import get_plotlyjs
 
     _, _, page, _ = built
-    js = get_plotlyjs()
-    assert page.count(js) == 1
-    rest = page.replace(js, "")
-    assert not re.search(r"https?://", rest), "a URL outside the plotly bundle"
-    assert not re.search(r"<(script|img|link|iframe)[^>]*\s(src|href)=", rest, re.I)
-    assert "<link" not in rest
+    assert unpack_block(page, "report-plotly") == get_plotlyjs()
+    assert page.count('id="report-plotly"') == 1
+    assert not re.search(r"https?://", page), "a URL in the page"
+    assert not re.search(r"<(script|img|link|iframe)[^>]*\s(src|href)=", page, re.I)
+    assert "<link" not in page
     csp = htmllib.unescape(re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"',
                                      page).group(1))
     assert "default-src 'none'" in csp and "connect-src 'none'" in csp
     scripts = re.findall(r"<script>(.*?)</script>", page, re.S)
-    assert len(scripts) == 2
-    for script in scripts:
-        digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
-        assert f"'sha256-{digest}'" in csp
+    assert len(scripts) == 1
+    digest = base64.b64encode(hashlib.sha256(scripts[0].encode()).digest()).decode()
+    assert f"'sha256-{digest}'" in csp
+
+
+def test_packed_blocks_round_trip_and_stay_html_safe():
+    text = "plotly \u2028 </script><!-- & 中文 " * 50
+    packed, n = pack(text)
+    assert unpack(packed, n) == text
+    assert len(packed) % 5 == 0 and len(packed) < len(text)
+    assert not set(packed) & set("<>&\"'`-/")
+    assert len(ALPHABET) == len(set(ALPHABET)) == 85
+    # the page's decoder names the same alphabet
+    js = (Path(__file__).parents[1] / "toolkit/report/templates/report.js.j2").read_text("utf-8")
+    assert f'var ALPHABET = "{ALPHABET}";' in js
+    with pytest.raises(ValueError, match="no packed block 'nope'"):
+        unpack_block("<html></html>", "nope")
+
+
+def test_seeds_sized_report_is_under_2_mb(built):
+    assert len(built[2].encode("utf-8")) <= 2_000_000
 
 
 def test_html_escapes_corpus_text_everywhere(built):
@@ -159,7 +175,7 @@ def test_html_escapes_corpus_text_everywhere(built):
         assert raw not in page
     assert htmllib.escape(MALICIOUS_TEXT, quote=False) in page  # topic table text
     assert "synthetic &lt;b&gt;demo&lt;/b&gt;" in page  # title and config
-    payload_text = re.search(r'id="report-figures">(.*?)</script>', page, re.S).group(1)
+    payload_text = json_for_script(figure_payload(page))
     assert "<" not in payload_text and ">" not in payload_text
     strings = all_strings(figure_payload(page))
     assert not any("<script" in s or "<img" in s for s in strings)
@@ -203,14 +219,23 @@ def test_html_has_every_figure_and_a_language_toggle_on_the_map(built):
     for key in keys:
         assert f'id="plot-{key}"' in page
     assert payload["template"]["layout"]  # shared template inlined once
-    fig = payload["figures"][0]["figure"]
+    item = payload["figures"][0]
+    fig, points = item["figure"], item["points"]
     data = load_run(run)
     n_topics = data.assignments["topic"].nunique()
-    assert len(fig["data"]) == n_topics + 3
+    # the page stores the points once, as columns; the traces are built in the browser
+    assert fig["data"] == [] and points["type"] == "scattergl"
+    assert len(points["x"]) == len(points["h"]) == len(points["t"]) == len(points["l"]) == len(data.assignments)
+    assert len(points["groups"]["topic"]) == n_topics and len(points["groups"]["lang"]) == 3
     buttons = fig["layout"]["updatemenus"][0]["buttons"]
     assert [b["label"] for b in buttons] == ["Colour by topic", "Colour by language"]
     assert buttons[1]["args"][0]["visible"] == [False] * n_topics + [True] * 3
-    assert sum(len(t["x"]) for t in fig["data"][:n_topics]) == len(data.assignments)
+    # both colourings carry the full hover text
+    traces = map_points_traces(points)
+    assert len(traces) == n_topics + 3
+    for part in (traces[:n_topics], traces[n_topics:]):
+        assert sorted(h for t in part for h in t["hovertext"]) == sorted(points["h"])
+    assert all("<br>" in h for h in points["h"])
 
 
 def test_html_shows_themes_config_and_manifest(built):
@@ -301,14 +326,16 @@ def test_map_is_sampled_and_hover_text_truncated(tmp_path):
     run = write_minimal_run(tmp_path / "run", rows)
     figures, _ = build_figures(load_run(run), max_points=25)
     spec = next(f for f in figures if f.key == "map")
+    points = spec.points
+    assert len(points["x"]) == 25
+    assert "A random sample of 25 of 60 units" in spec.caption
+    assert all(len(str(x).split(".")[-1]) <= 3 for x in points["x"])
+    assert max(len(h) for h in points["h"]) < 260
+    assert all("word" in h for h in points["h"])
+    # the notebook figure expands both colourings from the same points
     traces = spec.figure["data"]
-    assert sum(len(t["x"]) for t in traces if t.get("visible", True) is not False) == 25
-    assert "A random sample of 25 of 60 segments" in spec.caption
-    assert all(len(str(x).split(".")[-1]) <= 3 for t in traces for x in t["x"])
-    assert max(len(h) for t in traces for h in t["hovertext"]) < 260
-    # the text is stored once: the hidden language view's hover holds id, language and topic only
-    with_text = [h for t in traces for h in t["hovertext"] if "word" in h]
-    assert len(with_text) == 25
+    assert sum(len(t["x"]) for t in traces if t["visible"]) == 25
+    assert sum(len(t["x"]) for t in traces if not t["visible"]) == 25
 
 
 def test_similarity_and_hierarchy_follow_the_matrix(tmp_path):
@@ -525,8 +552,8 @@ def test_large_maps_keep_hover_text_short(tmp_path):
     rows = [{"id": f"s{i}", "doc_id": f"s{i}", "lang": "de", "topic": i % 2, "text": "wort " * 100,
              "x": float(i), "y": 0.0} for i in range(n)]
     data = load_run(write_minimal_run(tmp_path / "run", rows))
-    traces = next(f for f in build_figures(data)[0] if f.key == "map").figure["data"]
-    texts = [h.split("<br>", 1)[1] for t in traces for h in t["hovertext"] if "<br>" in h]
+    points = next(f for f in build_figures(data)[0] if f.key == "map").points
+    texts = [h.split("<br>", 1)[1] for h in points["h"]]
     assert len(texts) == n
     longest = max(len(t.replace("<br>", "")) for t in texts)
     assert LARGE_MAP_HOVER_CHARS - 10 <= longest <= LARGE_MAP_HOVER_CHARS + 5

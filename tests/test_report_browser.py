@@ -1,16 +1,22 @@
 """The HTML report in a real browser: headless Debian Chromium, network cut off.
 
 Checks that the page renders every plotly figure, logs no console error, runs no corpus
-markup, and attempts no network request. Chromium's own background services (time sync,
-component updates, sign-in) contact Google hosts whatever page is open, so requests to
-those hosts are ignored; a control page proves that a page's own request and console output
-would be caught.
+markup, and attempts no network request, for a small synthetic run, the seeds run and a
+50,000-unit synthetic run; on the last two a probe script reads the map in both colourings
+and hovers a point in each. Chromium's own background services (time sync, component
+updates, sign-in) contact Google hosts whatever page is open, so requests to those hosts are
+ignored; a control page proves that a page's own request and console output would be caught.
 Skipped only when no Chromium is installed.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import html
+import json
 import re
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -19,11 +25,16 @@ from toolkit.report import write_report
 from toolkit.report.browser import find_chromium, open_in_chromium
 from toolkit.report.synthetic import write_synthetic_run
 
+ROOT = Path(__file__).resolve().parents[1]
+PROBE = (Path(__file__).parent / "report_probe.js").read_text("utf-8")
+
 pytestmark = pytest.mark.skipif(find_chromium() is None,
                                 reason="chromium not installed (apt-get install chromium)")
 
 # Hosts Chromium itself contacts on start-up, even for an empty page.
 _BROWSER_SERVICE_HOSTS = ("google.com", "googleapis.com", "gstatic.com", "gvt1.com")
+# Software WebGL (SwiftShader) reports its own performance notes on the console.
+_WEBGL_DRIVER_NOTE = "GL Driver Message"
 
 
 def _host(request_line: str) -> str:
@@ -37,6 +48,45 @@ def _host(request_line: str) -> str:
 def _page_requests(requests: list[str]) -> list[str]:
     return [r for r in requests
             if not any(_host(r) == h or _host(r).endswith("." + h) for h in _BROWSER_SERVICE_HOSTS)]
+
+
+def page_messages(result) -> list[str]:
+    return [m for m in result.console_messages if _WEBGL_DRIVER_NOTE not in m]
+
+
+def probed(page: Path, out: Path, budget_ms: int = 20000) -> tuple[dict, object, str]:
+    """Open a copy of ``page`` with the probe script added (and allowed by the CSP)."""
+    text = page.read_text("utf-8")
+    digest = "'sha256-" + base64.b64encode(hashlib.sha256(PROBE.encode()).digest()).decode() + "'"
+    assert text.count("script-src ") == 1
+    text = text.replace("script-src ", f"script-src {digest} ").replace("</body>", f"<script>{PROBE}</script>\n</body>")
+    out.write_text(text, "utf-8")
+    result = open_in_chromium(out, dump_dom=True, width=1400, height=2000, budget_ms=budget_ms, timeout=300)
+    match = re.search(r'data-probe="([^"]*)"', result.dom)
+    assert match, (result.console_messages, result.dom[-2000:])
+    return json.loads(html.unescape(match.group(1))), result, text
+
+
+def check_whole_page(probe: dict, result, units: int) -> None:
+    """Every figure drawn, no error, no request; the map holds ``units`` points in both colourings,
+    each with its hover text, and the hover label shows text in both."""
+    dom = result.dom
+    expected = dom.count('data-figure="')
+    assert expected >= 5
+    assert f'data-figures-rendered="{expected}"' in dom
+    assert dom.count('class="plot-container plotly"') == expected
+    assert probe["plots"] >= expected
+    status = re.search(r'<p id="report-status"[^>]*>', dom).group(0)
+    assert "data-errors" not in status
+    assert page_messages(result) == []
+    assert _page_requests(result.requests) == []
+    assert set(probe["types"]) == {"scattergl"}
+    assert probe["buttons"] == 2 and probe["legend"] == "language"
+    assert probe["topic"] == {"points": units, "with_text": units}
+    assert probe["lang"] == {"points": units, "with_text": units}
+    for label in (probe["topic_label"], probe["lang_label"]):
+        head, _, body = label.partition(" · ")
+        assert head and len(body) > 20, label
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +103,7 @@ def rendered(tmp_path_factory):
 def test_every_figure_renders_without_console_errors(rendered):
     result, shot = rendered
     assert result.returncode == 0, result.log[-2000:]
-    assert result.console_messages == []
+    assert page_messages(result) == []
     dom = result.dom
     assert 'data-figures-rendered="7"' in dom
     assert dom.count('class="plot-container plotly"') == 7
@@ -83,3 +133,28 @@ def test_control_page_problems_would_be_caught(tmp_path):
     result = open_in_chromium(page, dump_dom=True, budget_ms=1000)
     assert any("report-probe.invalid" in r for r in _page_requests(result.requests)), result.requests
     assert any("probe-error" in line for line in result.console_messages)
+
+
+@pytest.mark.slow
+def test_seeds_report_in_the_browser(tmp_path):
+    from toolkit.config import load_config
+    from toolkit.experiment import run_experiment
+
+    cfg = load_config(ROOT / "configs" / "seeds.yaml", [f"corpus.path={ROOT / 'seeds'}"])
+    run = run_experiment(cfg, out=tmp_path / "seeds").path
+    page = run / "report.html"
+    assert page.stat().st_size <= 2_000_000
+    units = sum(1 for _ in (run / "assignments.csv").open(encoding="utf-8")) - 1
+    probe, result, _ = probed(page, tmp_path / "probe.html")
+    check_whole_page(probe, result, units)
+    assert re.search("[\u4e00-\u9fff]", probe["topic_label"] + probe["lang_label"] + result.dom)
+
+
+@pytest.mark.slow
+def test_50k_unit_report_in_the_browser(tmp_path):
+    run = write_synthetic_run(tmp_path / "run", segments_per_lang=16_667, n_topics=40, malicious=False, seed=1)
+    write_report(run)
+    probe, result, _ = probed(run / "report.html", tmp_path / "probe.html", budget_ms=60000)
+    check_whole_page(probe, result, 50_001)
+    render_ms = int(re.search(r'data-render-ms="(\d+)"', result.dom).group(1))
+    assert render_ms > 0

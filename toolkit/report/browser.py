@@ -156,6 +156,9 @@ def open_in_chromium(html_path: str | Path, *, screenshot: str | Path | None = N
                "--disable-component-update", "--disable-sync", "--disable-extensions",
                "--disable-default-apps", "--metrics-recording-only", "--mute-audio",
                "--hide-scrollbars", f"--user-data-dir={profile}",
+               # Software WebGL (the map is scattergl): headless Chromium without a GPU only
+               # offers it when asked for; the page is local and trusted.
+               "--enable-unsafe-swiftshader",
                f"--proxy-server=http://127.0.0.1:{proxy.port}", "--proxy-bypass-list=<-loopback>",
                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
                f"--window-size={width},{height}", f"--virtual-time-budget={budget_ms}",

@@ -46,12 +46,16 @@ class FigureSpec:
         One or two sentences on how to read the figure (plain text, escaped by the template).
     figure : dict
         ``{"data": [...], "layout": {...}}`` without the layout template.
+    points : dict, optional
+        The map's points as columns (see :mod:`~toolkit.report.map_figure`): the HTML page
+        stores these instead of ``figure["data"]`` and builds the traces in the browser.
     """
 
     key: str
     title: str
     caption: str
     figure: dict
+    points: dict | None = None
 
 
 def topic_colors(data: ReportData) -> dict[int, str]:

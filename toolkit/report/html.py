@@ -1,10 +1,12 @@
 """The self-contained HTML report: one file, styles, scripts and data inlined.
 
-The page is rendered by jinja2 with autoescape on; plotly.js is embedded once (never a CDN);
-figure data sits in one ``<script type="application/json">`` element made safe by
-:func:`~toolkit.report.text.json_for_script`. A Content-Security-Policy ``<meta>`` forbids
-every network request and allows only the page's own scripts (by SHA-256 hash), so even a
-corpus text that slipped through escaping could neither run nor load anything.
+The page is rendered by jinja2 with autoescape on; plotly.js is embedded once (never a CDN).
+plotly.js and the figure data are stored compressed (:mod:`~toolkit.report.packing`) in two
+``<script type="text/plain">`` blocks that the page's own script inflates with the browser's
+``DecompressionStream``: the seeds report is 1.9 MB instead of 4.9 MB (docs/report.md). A
+Content-Security-Policy ``<meta>`` forbids every network request and allows only the page's
+own script (by SHA-256 hash, plus ``eval`` of the inflated plotly.js), so even a corpus text
+that slipped through escaping could neither run nor load anything.
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ from markupsafe import Markup
 
 from toolkit.report.context import report_context
 from toolkit.report.data import ReportData
-from toolkit.report.figures import MAP_MAX_POINTS, build_figures, language_colors, shared_template
+from toolkit.report.figures import MAP_MAX_POINTS, FigureSpec, build_figures, language_colors, shared_template
+from toolkit.report.packing import pack
 from toolkit.report.text import json_for_script
 
-__all__ = ["TEMPLATE_DIR", "html_environment", "render_html"]
+__all__ = ["TEMPLATE_DIR", "html_environment", "figure_payload", "render_html"]
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +42,22 @@ def html_environment() -> Environment:
 
 
 @lru_cache(maxsize=1)
-def _plotly_js() -> str:
+def _packed_plotly_js() -> tuple[str, int]:
     from plotly.offline import get_plotlyjs
 
-    return get_plotlyjs()
+    return pack(get_plotlyjs())
+
+
+def figure_payload(figures: list[FigureSpec]) -> dict[str, Any]:
+    """The figure data the page inflates: the shared template and each figure; the map as its
+    point columns (``points``) with no expanded traces."""
+    items = []
+    for f in figures:
+        if f.points is not None:
+            items.append({"key": f.key, "figure": {"data": [], "layout": f.figure["layout"]}, "points": f.points})
+        else:
+            items.append({"key": f.key, "figure": f.figure})
+    return {"template": shared_template(), "figures": items}
 
 
 def _sha256(script: str) -> str:
@@ -50,7 +65,8 @@ def _sha256(script: str) -> str:
 
 
 def _csp(scripts: list[str]) -> str:
-    # Plotly compiles a few functions at run time (WebGL traces) and injects <style> elements.
+    # 'unsafe-eval': the page runs the plotly.js it inflated (and plotly compiles a few
+    # functions at run time for WebGL traces); plotly also injects <style> elements.
     return "; ".join([
         "default-src 'none'",
         "script-src " + " ".join(_sha256(s) for s in scripts) + " 'unsafe-eval'",
@@ -86,14 +102,14 @@ def render_html(data: ReportData, *, max_points: int = MAP_MAX_POINTS,
     env = html_environment()
     ctx = dict(context if context is not None else report_context(data))
     figures, notes = build_figures(data, max_points=max_points)
-    payload = {"template": shared_template(),
-               "figures": [{"key": f.key, "figure": f.figure} for f in figures]}
-    plotly_js = _plotly_js()
+    plotly_packed, plotly_bytes = _packed_plotly_js()
+    figures_packed, figures_bytes = pack(json_for_script(figure_payload(figures)))
     init_js = env.loader.get_source(env, "report.js.j2")[0]
     ctx.update(
         figures=figures, notes=notes, lang_colors=language_colors(data.languages),
-        figures_json=Markup(json_for_script(payload)),
-        plotly_js=Markup(plotly_js), init_js=Markup(init_js), csp=_csp([plotly_js, init_js]),
+        figures_packed=Markup(figures_packed), figures_bytes=figures_bytes,
+        plotly_packed=Markup(plotly_packed), plotly_bytes=plotly_bytes,
+        init_js=Markup(init_js), csp=_csp([init_js]),
     )
     html = env.get_template("report.html.j2").render(**ctx)
     log.debug("rendered HTML report: %d figures, %.1f MB", len(figures), len(html) / 1e6)

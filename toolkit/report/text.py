@@ -26,7 +26,8 @@ _SPACE = re.compile(r"\s+")
 
 
 def truncate(text: str, limit: int) -> str:
-    """Collapse whitespace and cut ``text`` to at most ``limit`` characters (with an ellipsis).
+    """Collapse whitespace and cut ``text`` to at most ``limit`` characters (with an ellipsis),
+    at the last word boundary in the final third of the limit when there is one.
 
     Parameters
     ----------
@@ -42,7 +43,13 @@ def truncate(text: str, limit: int) -> str:
     flat = _SPACE.sub(" ", str(text)).strip()
     if len(flat) <= limit:
         return flat
-    return flat[: max(limit - 1, 0)].rstrip() + "…"
+    cut = flat[: max(limit - 1, 0)]
+    # At a word boundary when one is near the end (a name reads "medical …", not "medic…");
+    # text without spaces (Chinese, Japanese) is cut at the character.
+    space = flat.rfind(" ", 0, len(cut) + 1)
+    if space >= max(1, (limit * 2) // 3):
+        cut = cut[:space]
+    return cut.rstrip(" ,;:·-") + "…"
 
 
 def plotly_text(text: Any) -> str:
