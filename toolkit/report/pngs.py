@@ -2,14 +2,19 @@
 
 Figures are drawn on :class:`matplotlib.figure.Figure` objects with the Agg canvas, never
 through ``pyplot``, so nothing global (backend, rcParams, open figures) changes. Labels can be
-Russian or Chinese: a CJK-capable system font is used as a fallback when one is installed;
-without one, Chinese glyphs show as boxes (the HTML report is unaffected).
+Russian or Chinese: a CJK-capable font is found by file (:func:`cjk_font_file`: fontconfig,
+then the system font folders, each file checked for Chinese glyphs) and registered with
+matplotlib by path, so a matplotlib font cache built before the font was installed does not
+hide it. Without one, one warning names the package to install and Chinese glyphs show as
+boxes (the HTML report is unaffected).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import shutil
+import subprocess
 import warnings
 from collections.abc import Iterator
 from functools import lru_cache
@@ -24,7 +29,7 @@ from toolkit.report.data import ReportData
 from toolkit.report.figures import (OUTLIER_COLOR, language_colors, topic_axis_label, topic_counts_over_time,
                                     topic_colors)
 
-__all__ = ["PNG_FILES", "write_pngs"]
+__all__ = ["PNG_FILES", "CJK_FONT_PACKAGES", "cjk_font_file", "png_font_families", "write_pngs"]
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +41,12 @@ PNG_FILES = {
     "over_time.png": "Segments per topic over time",
 }
 
-_CJK_FONT_HINTS = ("Noto Sans CJK", "Noto Serif CJK", "Source Han Sans", "WenQuanYi", "Droid Sans Fallback",
-                   "AR PL", "SimHei", "Microsoft YaHei", "PingFang", "Heiti", "Hiragino Sans GB")
+#: Fonts searched for by file name when fontconfig is not there to ask.
+_CJK_FONT_HINTS = ("wqy", "wenquanyi", "notosanscjk", "notoserifcjk", "sourcehansans", "droidsansfallback",
+                   "uming", "ukai", "simhei", "simsun", "msyh", "pingfang", "hiragino", "heiti")
+#: What to install for Chinese labels (named in the warning when no CJK font exists).
+CJK_FONT_PACKAGES = "fonts-wqy-microhei or fonts-noto-cjk (Debian/Ubuntu: apt-get install fonts-wqy-microhei)"
+_CJK_PROBE = "中文医"
 _DPI = 110
 #: Topic rows drawn in the bar and heat-map PNGs. Beyond this the labels are unreadable at
 #: page width and text layout dominates the report's time (4.5 s of CPU at 60 topics against
@@ -45,25 +54,70 @@ _DPI = 110
 MAX_PNG_TOPICS = 30
 
 
+def _has_cjk_glyphs(path: str) -> bool:
+    from matplotlib.ft2font import FT2Font
+
+    try:
+        face = FT2Font(path)
+        return all(face.get_char_index(ord(ch)) != 0 for ch in _CJK_PROBE)
+    except (OSError, RuntimeError, ValueError):
+        return False
+
+
+def _fontconfig_files() -> list[str]:
+    exe = shutil.which("fc-list")
+    if exe is None:
+        return []
+    try:
+        out = subprocess.run([exe, ":lang=zh", "file"], capture_output=True, text=True, timeout=20).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return sorted({line.split(":")[0].strip() for line in out.splitlines() if line.strip()})
+
+
 @lru_cache(maxsize=1)
-def _cjk_font() -> str | None:
+def cjk_font_file() -> str | None:
+    """A font file with Chinese glyphs: what fontconfig lists for ``:lang=zh``, else a system font
+    whose file name is a known CJK family; each candidate is opened and checked for glyphs.
+    ``None`` when there is none."""
     from matplotlib import font_manager
 
-    for entry in font_manager.fontManager.ttflist:
-        if any(hint.lower() in entry.name.lower() for hint in _CJK_FONT_HINTS):
-            return entry.name
+    candidates = _fontconfig_files()
+    candidates += sorted(f for f in font_manager.findSystemFonts()
+                         if any(h in Path(f).name.lower().replace("-", "").replace("_", "") for h in _CJK_FONT_HINTS))
+    for path in dict.fromkeys(candidates):
+        if _has_cjk_glyphs(path):
+            return path
     return None
+
+
+@lru_cache(maxsize=1)
+def png_font_families() -> tuple[str, ...]:
+    """The font families the PNGs use: DejaVu Sans (Latin, Cyrillic), then the CJK font of
+    :func:`cjk_font_file` registered by path; warns once when there is no CJK font."""
+    from matplotlib import font_manager
+
+    path = cjk_font_file()
+    if path is None:
+        log.warning("no font with Chinese glyphs found: Chinese labels in figures/*.png will show as boxes; "
+                    "install %s", CJK_FONT_PACKAGES)
+        return ("DejaVu Sans",)
+    font_manager.fontManager.addfont(path)
+    name = font_manager.FontProperties(fname=path).get_name()
+    log.debug("PNG figures use %s (%s) for CJK text", name, path)
+    return ("DejaVu Sans", name)
 
 
 @contextlib.contextmanager
 def _style() -> Iterator[None]:
-    families = ["DejaVu Sans"] + ([_cjk_font()] if _cjk_font() else [])
-    with matplotlib.rc_context({"font.family": families, "font.size": 9,
+    families = png_font_families()
+    with matplotlib.rc_context({"font.family": list(families), "font.size": 9,
                                 "axes.spines.top": False, "axes.spines.right": False}):
         with warnings.catch_warnings():
-            # Missing CJK glyphs when no CJK font is installed: documented above, not an error.
-            warnings.filterwarnings("ignore", message=r"Glyph .* missing from font")
-            warnings.filterwarnings("ignore", message=r".*missing from current font")
+            if len(families) == 1:
+                # Missing CJK glyphs without a CJK font: warned about once in png_font_families.
+                warnings.filterwarnings("ignore", message=r"Glyph .* missing from font")
+                warnings.filterwarnings("ignore", message=r".*missing from current font")
             yield
 
 
@@ -148,9 +202,18 @@ def _map_png(data: ReportData, path: Path, max_points: int = 20000) -> Path:
         label = topic_axis_label(data.topic(int(tid)), int(tid), 30) if tid in sizes.index[:12] else None
         ax.scatter(part["x"], part["y"], s=9, color=colors.get(int(tid)), alpha=0.8, label=label,
                    linewidths=0)
+    for tid in sizes.index[:12]:
+        topic = data.topic(int(tid))
+        words = [topic.keywords_by_lang[lang][0] for lang in data.languages
+                 if topic is not None and topic.keywords_by_lang.get(lang)][:4]
+        if words:  # the first keyword of each language at the topic's centre
+            part = real[real["topic"] == tid]
+            ax.annotate(" · ".join(words), (float(part["x"].median()), float(part["y"].median())), fontsize=7,
+                        ha="center", va="center", color="#222",
+                        bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.75))
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_title("Document map (colour = topic)")
+    ax.set_title("Document map (colour = topic; labels: first keyword per language)")
     if len(sizes) or len(outliers):
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=7,
                   title="largest topics" if len(sizes) > 12 else "topic", markerscale=1.6)
