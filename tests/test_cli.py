@@ -209,3 +209,74 @@ def test_ctrl_c_says_what_was_kept(tmp_path, monkeypatch, raised, message):
     result = CliRunner().invoke(app, ["sweep", str(tmp_path / "any.yaml")])
     assert result.exit_code == 130
     assert result.stderr.strip() == message
+
+
+def test_global_flags_are_plain_flags_in_help():
+    result = invoke("--help")
+    assert result.exit_code == 0
+    assert "<bool>" not in result.output
+    assert "--debug" in result.output and "-q, --quiet" in result.output
+    sub = invoke("run", "--help")
+    assert "<bool>" not in sub.output
+    assert "--debug" in sub.output and "--quiet" in sub.output  # named under every command
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_global_flags_before_or_after_the_command(tmp_path, where):
+    from toolkit.errors import ConfigError
+
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text("corpus: {path: seeds}\numap: {n_neighbour: 5}\n")
+    args = ["--quiet", "run", cfg] if where == "before" else ["run", cfg, "--quiet"]
+    quiet = invoke(*args)
+    assert quiet.exit_code == 2 and "umap.n_neighbour" in quiet.output
+    assert "No such option" not in quiet.output
+    args = ["--debug", "run", cfg] if where == "before" else ["run", cfg, "--debug"]
+    with pytest.raises(ConfigError, match="umap.n_neighbour"):  # --debug: the traceback, not one line
+        invoke(*args)
+    listed = invoke("runs", "list", tmp_path, "-q")
+    assert listed.exit_code == 0 and "no runs under" in listed.output
+
+
+def test_flags_take_no_value():
+    result = runner.invoke(app, ["--debug", "true", "runs", "list"])
+    assert result.exit_code != 0
+    assert "true" in result.output
+
+
+def test_progress_says_what_a_stage_without_a_size_is_doing(monkeypatch):
+    import io
+    import logging
+
+    from rich.console import Console
+
+    import toolkit.cli as cli
+
+    buffer = io.StringIO()
+    monkeypatch.setattr(cli, "err", Console(file=buffer, force_terminal=True, width=200, color_system=None))
+    monkeypatch.setitem(cli._state, "quiet", False)
+    monkeypatch.setitem(cli._state, "debug", False)
+    before = logging.getLogger("toolkit").level
+    with cli._progress_bars() as hook:
+        hook("embed", 4)(4)
+        hook("topics", None)
+        logging.getLogger("toolkit.topics.clusterers").info("tried 5..30 topic counts, chose 12")
+        hook("assign", 3)(2)
+    text = buffer.getvalue()
+    assert "0/?" not in text and "1/1" not in text
+    assert "clustering and describing topics: tried 5..30 topic counts, chose 12" in text
+    assert "done" in text and "4/4" in text and "3/3" in text
+    assert logging.getLogger("toolkit").level == before and logging.getLogger("toolkit").propagate
+
+
+def test_progress_without_a_terminal_names_each_stage(monkeypatch, capsys):
+    import toolkit.cli as cli
+
+    monkeypatch.setitem(cli._state, "quiet", False)
+    monkeypatch.delenv("TOPICBRIDGE_PROGRESS", raising=False)
+    with cli._progress_bars() as hook:
+        hook("embed", 74)
+        hook("topics", None)
+    err = capsys.readouterr().err
+    assert "[embed] embedding units (74)" in err
+    assert "[topics] clustering and describing topics" in err

@@ -522,7 +522,7 @@ def test_partial_run_folder_name_and_null_metrics(tmp_path):
     write_report(run)
     page = (run / "report.html").read_text("utf-8")
     assert "run <code>myrun</code>" in page and "partial-ab12" not in page
-    assert "topicbridge report myrun" in page
+    assert f"topicbridge report {tmp_path / 'myrun'}</code>" in page
     assert '<div class="k">topics</div><div class="v">2</div>' in page
     assert "NMI (labels)" not in page  # null: does not apply, no headline card
     assert '<span>nmi</span><span class="num">n/a</span>' in page
@@ -557,3 +557,17 @@ def test_large_maps_keep_hover_text_short(tmp_path):
     assert len(texts) == n
     longest = max(len(t.replace("<br>", "")) for t in texts)
     assert LARGE_MAP_HOVER_CHARS - 10 <= longest <= LARGE_MAP_HOVER_CHARS + 5
+
+
+def test_footer_rebuild_command_names_the_folder_as_the_run_was_given(tmp_path):
+    from toolkit.report.context import rebuild_command
+
+    assert rebuild_command(Path("runs/.seeds-20261201-101500.partial-ab12")) == \
+        "topicbridge report runs/seeds-20261201-101500"
+    assert rebuild_command(Path("seeds-1")) == "topicbridge report seeds-1"
+    assert rebuild_command(Path("/data/my runs/x")) == "topicbridge report '/data/my runs/x'"
+    run = write_synthetic_run(tmp_path / "out dir" / "run", segments_per_lang=3, seed=0)
+    write_report(run)
+    page = (run / "report.html").read_text("utf-8")
+    footer = re.search(r"rebuild with <code>(.*?)</code>", page).group(1)
+    assert htmllib.unescape(footer) == f"topicbridge report '{run}'"

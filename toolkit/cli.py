@@ -15,11 +15,41 @@ from typing import Callable, Iterator, List, Optional
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from toolkit.errors import Interrupted, ToolkitError
 
+#: Options of the whole command line, accepted before or after the subcommand.
+GLOBAL_FLAGS = ("--debug", "--quiet", "-q")
+
+
+class _GlobalFlagsGroup(TyperGroup):
+    """The top-level group: ``--debug`` and ``--quiet`` may also follow the subcommand
+    (``topicbridge run X --quiet``); they are moved before it, up to a ``--``."""
+
+    def parse_args(self, ctx, args: list[str]) -> list[str]:
+        end = args.index("--") if "--" in args else len(args)
+        flags = [a for a in args[:end] if a in GLOBAL_FLAGS]
+        rest = [a for a in args[:end] if a not in GLOBAL_FLAGS]
+        return super().parse_args(ctx, flags + rest + args[end:])
+
+    def get_command(self, ctx, cmd_name: str):
+        cmd = super().get_command(ctx, cmd_name)
+        for sub in [cmd, *getattr(cmd, "commands", {}).values()]:
+            if sub is not None and not getattr(sub, "epilog", None):
+                sub.epilog = GLOBAL_HELP
+        return cmd
+
+
+GLOBAL_HELP = "Global options, before or after the command: --debug (tracebacks, debug logs), -q/--quiet (no progress)."
+
+
+# Plain help (rich_markup_mode=None): typer's rich help prints a `<bool>` value after every
+# flag, which reads as if `--debug` took one.
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Multilingual topic modelling: run experiment configs and read their reports.")
+                  cls=_GlobalFlagsGroup, rich_markup_mode=None,
+                  help="Multilingual topic modelling: run experiment configs and read their reports. "
+                       "--debug and --quiet may come before or after the command.")
 config_app = typer.Typer(no_args_is_help=True, help="Show or check experiment configs.")
 cache_app = typer.Typer(no_args_is_help=True, help="Inspect or clear the embedding cache.")
 runs_app = typer.Typer(no_args_is_help=True, help="List past runs.")
@@ -56,37 +86,104 @@ def _user_errors() -> Iterator[None]:
         raise typer.Exit(130) from None
 
 
+#: What each long stage is doing, shown next to its bar.
+STAGE_NOTES = {
+    "load": "reading and segmenting the corpus", "embed": "embedding units", "reduce": "UMAP reduction",
+    "topics": "clustering and describing topics", "assign": "assigning the remaining units in chunks",
+    "keywords": "keywords per topic and language", "map": "2-D map of the units", "report": "writing the report",
+    "write": "writing the run directory", "curate": "merging and renaming topics",
+}
+
+
+class _StageNotes(logging.Handler):
+    """Shows the toolkit's latest INFO message (e.g. the topic counts tried and the one chosen)
+    next to the running stage's bar; warnings go on to the usual handlers."""
+
+    def __init__(self, show: Callable[[str], None]) -> None:
+        super().__init__(logging.INFO)
+        self.show = show
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno >= logging.WARNING:
+            logging.getLogger().handle(record)
+        elif not record.getMessage().startswith("stage "):  # the stage timer's own line
+            self.show(record.getMessage())
+
+
 @contextmanager
 def _progress_bars() -> Iterator[Callable]:
-    """A ``Progress`` hook for run_experiment backed by rich progress bars."""
+    """A ``Progress`` hook for run_experiment backed by rich progress bars.
+
+    A stage with a known size shows ``done/total``; one without shows a pulsing bar, what it
+    does and the toolkit's latest message about it (never ``0/?``), then ``done``.
+    """
     if _state.get("quiet") or not err.is_terminal and os.environ.get("TOPICBRIDGE_PROGRESS") != "1":
         def simple(stage: str, total: int | None):
             if not _state.get("quiet"):
-                err.print(f"[{stage}]", markup=False, highlight=False)
+                note = STAGE_NOTES.get(stage, "")
+                err.print(f"[{stage}]" + (f" {note}" + (f" ({total:,})" if total else "") if note else ""),
+                          markup=False, highlight=False)
             return lambda n: None
         yield simple
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.text import Text
 
-    bars = Progress(SpinnerColumn(), TextColumn("{task.description:<8}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=err, transient=False)
+    class Count(ProgressColumn):
+        def render(self, task) -> Text:
+            if task.total is None:
+                return Text("")
+            if task.finished and task.fields.get("open"):
+                return Text("done", style="progress.download")
+            return Text(f"{int(task.completed):,}/{int(task.total):,}", style="progress.download")
+
+    bars = Progress(SpinnerColumn(), TextColumn("{task.description:<8}"), BarColumn(), Count(),
+                    TimeElapsedColumn(), TextColumn("{task.fields[note]}", style="dim"), console=err,
+                    transient=False)
     tasks: dict[str, int] = {}
+    current: list[int] = []
+
+    def finish(tid: int) -> None:
+        task = bars.tasks[tid]
+        if task.total is None:
+            bars.update(tid, total=1, completed=1, open=True)
+        else:
+            bars.update(tid, completed=task.total)
 
     def hook(stage: str, total: int | None):
         for name, tid in tasks.items():
             if name != stage:
-                task = bars.tasks[tid]
-                bars.update(tid, completed=task.total or 1, total=task.total or 1)
+                finish(tid)
         tid = tasks.get(stage)
         if tid is None:
-            tid = tasks[stage] = bars.add_task(stage, total=total)
+            note = STAGE_NOTES.get(stage, "")
+            tid = tasks[stage] = bars.add_task(stage, total=total, note=note, base=note)
+        current[:] = [tid]
         return lambda n: bars.advance(tid, n)
 
-    with bars:
-        yield hook
-        for tid in tasks.values():
-            task = bars.tasks[tid]
-            bars.update(tid, completed=task.total or 1, total=task.total or 1)
+    def show(message: str) -> None:
+        if current:
+            base = bars.tasks[current[0]].fields.get("base", "")
+            bars.update(current[0], note=(f"{base}: " if base else "") + message[:90])
+
+    toolkit_log = logging.getLogger("toolkit")
+    notes = None
+    if not _state.get("debug"):
+        notes = _StageNotes(show)
+        saved = toolkit_log.level, toolkit_log.propagate
+        toolkit_log.addHandler(notes)
+        toolkit_log.setLevel(logging.INFO)
+        toolkit_log.propagate = False
+    try:
+        with bars:
+            yield hook
+            for tid in tasks.values():
+                finish(tid)
+    finally:
+        if notes is not None:
+            toolkit_log.removeHandler(notes)
+            toolkit_log.setLevel(saved[0])
+            toolkit_log.propagate = saved[1]
 
 
 def _print_warnings(metrics: dict) -> None:

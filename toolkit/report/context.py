@@ -15,7 +15,7 @@ from typing import Any
 from toolkit.report.data import ReportData, TopicInfo
 from toolkit.report.text import truncate
 
-__all__ = ["KEY_METRICS", "format_value", "run_name", "report_context"]
+__all__ = ["KEY_METRICS", "format_value", "run_name", "rebuild_command", "report_context"]
 
 # A run being written lives in a hidden ".NAME.partial-XXXX" folder (toolkit.runs) until it
 # is renamed into place; its report should already name the final folder.
@@ -55,6 +55,15 @@ def run_name(run_dir: Path) -> str:
     """The run folder's name, without the temporary ``.NAME.partial-XXXX`` wrapping."""
     match = _PARTIAL.match(run_dir.name)
     return match.group("name") if match else run_dir.name
+
+
+def rebuild_command(run_dir: Path) -> str:
+    """``topicbridge report <run folder>`` as it works from where the run was made: the folder
+    as the run was given it (``runs/NAME`` for a relative ``output.dir``), shell-quoted."""
+    import shlex
+
+    folder = Path(run_dir).parent / run_name(Path(run_dir))
+    return "topicbridge report " + shlex.quote(str(folder))
 
 
 def _topic_row(topic: TopicInfo, languages: list[str], texts: dict[str, str],
@@ -196,6 +205,7 @@ def report_context(data: ReportData, *, max_representatives: int = 3,
     return {
         "name": str(config.get("name") or data.run_dir.name),
         "run_dir": run_name(data.run_dir),
+        "rebuild_command": rebuild_command(data.run_dir),
         "created": str(data.manifest.get("created") or ""),
         "toolkit_version": str(data.manifest.get("toolkit_version") or ""),
         "model": str(embedding.get("model") or ""),
