@@ -103,7 +103,7 @@ def run_experiment(config: ExperimentConfig, *, out: str | Path | None = None,
     with timer.stage("load_model"):
         if embedder is None:
             embedder = get_embedder(config.embedding.model, allow_download=config.embedding.allow_download,
-                                    threads=config.embedding.threads)
+                                    threads=config.embedding.threads, precision=config.embedding.precision)
     with timer.stage("corpus"):
         corpus = load_corpus(config.corpus)
     if not corpus.segments:

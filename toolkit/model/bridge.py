@@ -186,7 +186,7 @@ class TopicBridge:
         if embedder is None:
             with timer.stage("load_model"):
                 embedder = get_embedder(config.embedding.model, allow_download=config.embedding.allow_download,
-                                        threads=config.embedding.threads)
+                                        threads=config.embedding.threads, precision=config.embedding.precision)
         fit = fit_corpus(corpus, config, embedder, embeddings=unit_vectors, progress=progress, timer=timer)
         result = fit.result
         n = len(corpus)

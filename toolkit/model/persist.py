@@ -145,7 +145,7 @@ def _restore(cls: type, path: Path, meta: dict, units: dict, arrays: dict, embed
     saved_key = meta["embedding"]["model_key"]
     if embedder is None:
         e = config.embedding
-        embedder = get_embedder(e.model, allow_download=e.allow_download, threads=e.threads)
+        embedder = get_embedder(e.model, allow_download=e.allow_download, threads=e.threads, precision=e.precision)
     if embedder.model_key != saved_key:
         raise TopicModelError(
             f"{path}: saved with the embedder {saved_key!r}, but this environment gives "

@@ -46,6 +46,7 @@ def model_manifest(model: Any, **extra: Any) -> dict[str, Any]:
         "corpus_hash": corpus_hash(corpus),
         "seed": config.seed,
         "embedding_model": model.embedder_.model_key,
+        "embedding": model.embedder_.describe(),
         "packages": package_versions(),
         "corpus": corpus_summary(corpus),
         "align": dict(model.aligner_.info_),

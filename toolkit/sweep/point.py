@@ -85,12 +85,13 @@ class Embedders:
         if self.given is not None:
             return self.given
         e = config.embedding
-        key = (e.model, e.allow_download, e.threads)
+        key = (e.model, e.allow_download, e.threads, e.precision)
         if key not in self.built:
             from toolkit.embedding import get_embedder
 
             try:
-                self.built[key] = get_embedder(e.model, allow_download=e.allow_download, threads=e.threads)
+                self.built[key] = get_embedder(e.model, allow_download=e.allow_download, threads=e.threads,
+                                               precision=e.precision)
             except ToolkitError as exc:
                 self.built[key] = exc
         found = self.built[key]
