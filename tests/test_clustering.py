@@ -39,8 +39,8 @@ def _config(**clustering):
 
 
 def test_methods():
-    assert CLUSTER_METHODS == ("hdbscan", "kmeans", "gmm", "agglomerative")
-    assert tuple(CLUSTERERS) == CLUSTER_METHODS and len(CLUSTERERS) == 4
+    assert CLUSTER_METHODS == ("hierarchy", "hdbscan", "kmeans", "gmm", "agglomerative")
+    assert tuple(CLUSTERERS) == CLUSTER_METHODS and len(CLUSTERERS) == 5
     assert CLUSTERERS["kmeans"] is KMeansClusterer and CLUSTERERS["hdbscan"] is HdbscanClusterer
     assert "dbscan" not in CLUSTERERS
 
@@ -118,7 +118,7 @@ def test_bad_parameters_name_the_parameter(make, message):
 
 
 def test_an_unknown_method_names_the_methods():
-    with pytest.raises(ParameterError, match=r"^method: expected one of hdbscan, kmeans, gmm, agglomerative, "
+    with pytest.raises(ParameterError, match=r"^method: expected one of hierarchy, hdbscan, kmeans, gmm, agglomerative, "
                                              r"got 'dbscan'$"):
         CLUSTERERS.get_class("dbscan")
     with pytest.raises(KeyError):
@@ -146,7 +146,8 @@ def test_clusterers_are_scikit_learn_estimators():
 def test_build_clusterer_from_config(caplog):
     from hdbscan import HDBSCAN
 
-    cfg = config_from_dict({"corpus": {"path": "x.jsonl"}, "hdbscan": {"min_cluster_size": 15}})
+    cfg = config_from_dict({"corpus": {"path": "x.jsonl"}, "hdbscan": {"min_cluster_size": 15},
+                            "clustering": {"method": "hdbscan"}})
     with caplog.at_level(logging.WARNING):
         model = build_clusterer(cfg, 20)
     assert isinstance(model, HDBSCAN) and model.min_cluster_size == 10

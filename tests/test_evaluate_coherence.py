@@ -113,3 +113,36 @@ def test_errors_name_the_bad_value():
         coherence_metrics(TOPICS, LANGS, {0: ["a", "b"]}, [["a"]])
     with pytest.raises(ToolkitError, match="langs has 1 entries but topics has 7"):
         coherence_metrics(TOPICS, ["de"], {0: ["a", "b"]}, TOKENS)
+
+
+def test_documents_pool_their_units_into_one_reference_text():
+    # Two German documents of two units each: "klinik" and "arzt" never share a unit but do
+    # share a document.
+    tokens = [["klinik"], ["arzt"], ["reise"], ["strand"]]
+    langs = ["de"] * 4
+    words = {0: ["klinik", "arzt"], 1: ["reise", "strand"]}
+    by_unit = coherence_metrics([0, 0, 1, 1], langs, words, tokens, top_k=2)
+    assert by_unit["per_topic"][0]["npmi"] == -1.0 and by_unit["npmi_documents_pooled"] == 0
+    assert by_unit["npmi_reference_texts"] == 4
+    by_doc = coherence_metrics([0, 0, 1, 1], langs, words, tokens, top_k=2, doc_ids=["a", "a", "b", "b"])
+    assert by_doc["per_topic"][0]["npmi"] == pytest.approx(_npmi(1, 1, 1, 2))
+    assert by_doc["npmi_documents_pooled"] == 1 and by_doc["npmi_reference_texts"] == 2
+    # one unit per document is the same as no documents
+    same = coherence_metrics([0, 0, 1, 1], langs, words, tokens, top_k=2, doc_ids=["a", "b", "c", "d"])
+    assert same["npmi"] == by_unit["npmi"] and same["npmi_documents_pooled"] == 0
+    with pytest.raises(ToolkitError, match="doc_ids"):
+        coherence_metrics([0, 0, 1, 1], langs, words, tokens, top_k=2, doc_ids=["a"])
+
+
+def test_topics_below_the_corpus_baseline_are_flagged():
+    # Topic 0's words always occur together, topic 1's never: random lists of their words sit
+    # between the two.
+    tokens = [["a", "b"], ["a", "b"], ["c"], ["d"], ["e"], ["a", "b"]]
+    words = {0: ["a", "b"], 1: ["c", "d"]}
+    m = coherence_metrics([0, 0, 1, 1, 1, 0], ["en"] * 6, words, tokens, top_k=2, seed=3)
+    assert m["per_topic"][0]["npmi"] == 1.0 and m["per_topic"][1]["npmi"] == -1.0
+    assert -1.0 < m["npmi_baseline"] < 1.0
+    assert m["per_topic"][1]["below_baseline"] and not m["per_topic"][0]["below_baseline"]
+    assert m["npmi_below_baseline"] == 1
+    again = coherence_metrics([0, 0, 1, 1, 1, 0], ["en"] * 6, words, tokens, top_k=2, seed=3)
+    assert again["npmi_baseline"] == m["npmi_baseline"]

@@ -56,7 +56,7 @@ def test_fit_topics_names_the_clustering_key(clustering, message):
 def test_build_from_config_names_an_unknown_method():
     embeddings, reduced, texts, langs = _corpus()
     config = _altered(_config(), "clustering", method="dbscan")
-    with pytest.raises(ConfigError, match=r"^clustering.method: expected one of hdbscan, kmeans, gmm, agglomerative, "
+    with pytest.raises(ConfigError, match=r"^clustering.method: expected one of hierarchy, hdbscan, kmeans, gmm, agglomerative, "
                                           r"got 'dbscan'$"):
         fit_topics(embeddings, reduced, texts, langs, config)
 

@@ -40,6 +40,7 @@ __all__ = [
     "TopicsConfig",
     "ThemesConfig",
     "OutputConfig",
+    "ReportConfig",
     "CacheConfig",
     "ExecutionConfig",
     "ModelConfig",
@@ -152,17 +153,15 @@ class EmbeddingConfig(_Section):
         False, description="Let sentence-transformers fetch a hub model that is not cached locally.")
     threads: int | None = Field(
         None, ge=1, le=1024, description="BLAS/torch threads; default: the CPU cores this process may use.")
-    precision: Literal["auto", "float32", "bfloat16"] = Field(
-        "auto", description="Arithmetic of use-multilingual's large matrix products: float32; bfloat16 "
-        "(bfloat16 inputs, float32 sums; about 3x faster on a CPU with avx512_bf16 or amx_bf16, cosine "
-        "to float32 above 0.9999); auto: bfloat16 where the CPU has those instructions, float32 "
-        "elsewhere. Part of the cache key; the manifest records the choice and why.")
 
 
 class UmapConfig(_Section):
     """UMAP dimensionality reduction before clustering."""
 
-    n_neighbors: int = Field(15, ge=2, le=1_000)
+    n_neighbors: int = Field(
+        30, ge=2, le=1_000, description="Neighbours per unit in UMAP's graph; 30 keeps more of the global "
+        "structure than BERTopic's 15, so topics follow subjects rather than phrasing (docs/defaults.md).")
+
     n_components: int = Field(5, ge=1, le=1_000)
     min_dist: float = Field(0.0, ge=0.0, le=100.0)
     metric: str = "cosine"
@@ -198,17 +197,28 @@ class ClusteringConfig(_Section):
     """Which clusterer BERTopic uses on the UMAP-reduced embeddings."""
 
     method: Literal[CLUSTER_METHODS] = Field(  # type: ignore[valid-type]  # the registry's names
-        "hdbscan", description="hdbscan (settings in the hdbscan section; leaves outliers), or the "
-        "scikit-learn kmeans, gmm (Gaussian mixture) or agglomerative, which assign every unit.")
+        "hierarchy", description="hierarchy (the topic tree: small base clusters merged by Ward's criterion, "
+        "cut at the best-scoring number of topics; every unit gets a topic), hdbscan (settings in the "
+        "hdbscan section; leaves outliers), or the scikit-learn kmeans, gmm (Gaussian mixture) or "
+        "agglomerative, which assign every unit.")
     n_clusters: int | Literal["auto"] = Field(
-        "auto", description="Clusters for kmeans/gmm/agglomerative; auto scores every count from "
-        "min_clusters to a bound that grows with the corpus by silhouette and keeps the smallest "
-        "near-best one (auto_tolerance).")
+        "auto", description="Topics for hierarchy/kmeans/gmm/agglomerative. auto: hierarchy keeps the cut of "
+        "its tree with the best weighted centroid silhouette over every candidate count; the "
+        "scikit-learn methods score every count by silhouette and keep the smallest near-best one "
+        "(auto_tolerance). With hierarchy an integer picks that level of the same tree.")
     min_clusters: int = Field(
         5, ge=2, le=100_000, description="Smallest count n_clusters=auto tries (lowered when the corpus is too small).")
-    max_clusters: int = Field(30, ge=2, le=100_000, description="Largest count n_clusters=auto tries.")
+    max_clusters: int | None = Field(
+        None, ge=2, le=100_000, description="Largest count n_clusters=auto tries; null: no cap (one topic per "
+        "min_size units at most).")
     min_size: int = Field(
         15, ge=1, le=10**9, description="n_clusters=auto tries at most one cluster per this many units.")
+    base_size: int = Field(
+        5, ge=1, le=10**6, description="hierarchy: units per base cluster, on average (the finest level of the "
+        "tree; at most 2,000 base clusters).")
+    tree_sample: int = Field(
+        20000, ge=10, le=10**9, description="hierarchy: the base clusters are fitted on a seeded sample of at "
+        "most this many units and assigned to the rest.")
     auto_tolerance: float = Field(
         0.05, ge=0.0, lt=1.0, description="n_clusters=auto keeps the smallest count whose silhouette is "
         "within this share of the best (0: the best count).")
@@ -225,9 +235,9 @@ class ClusteringConfig(_Section):
 
     @field_validator("max_clusters")
     @classmethod
-    def _max_above_min(cls, v: int, info: Any) -> int:
+    def _max_above_min(cls, v: int | None, info: Any) -> int | None:
         lo = info.data.get("min_clusters", 3)
-        if v < lo:
+        if v is not None and v < lo:
             raise ValueError(f"must be at least min_clusters ({lo}), got {v}")
         return v
 
@@ -240,6 +250,11 @@ class TopicsConfig(_Section):
         "ctfidf", description="ctfidf: per-language c-TF-IDF; keybert/mmr re-rank its candidates by embedding.")
     mmr_diversity: float = Field(0.3, ge=0.0, le=1.0)
     stopwords: list[str] = Field(default_factory=list, description="Extra domain stopwords, any language.")
+    max_word_spread: float = Field(
+        0.5, gt=0.0, le=1.0, description="Drop a word from a language's keywords and labels when it stands among "
+        "the top_n_words of at least this share of that language's topics (and of two or more): it "
+        "separates none of them. 1: drop only words in every topic.")
+
     lemmatize: bool = True
     n_representatives: int = Field(3, ge=1, le=1_000, description="Example segments per topic and language.")
     outliers: Literal["none", "embeddings", "c-tf-idf", "distributions", "reduced"] = Field(
@@ -308,6 +323,24 @@ class ThemesConfig(_Section):
         return names
 
 
+class ReportConfig(_Section):
+    """How the report presents topics."""
+
+    label_language: str | None = Field(
+        None, description="Language code (e.g. en, de) whose words label a topic when the topic has words "
+        "in it; null: labels balanced across the topic's languages.")
+
+    @field_validator("label_language")
+    @classmethod
+    def _code(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        code = v.strip().lower()
+        if not code.isascii() or not code.isalpha() or not 2 <= len(code) <= 3:
+            raise ValueError(f"expected a language code such as en, ru or zh, got {v!r}")
+        return code
+
+
 class OutputConfig(_Section):
     """Where run directories go."""
 
@@ -360,6 +393,7 @@ class ExperimentConfig(_Section):
     clustering: ClusteringConfig = ClusteringConfig()
     topics: TopicsConfig = TopicsConfig()
     themes: ThemesConfig = ThemesConfig()
+    report: ReportConfig = ReportConfig()
     output: OutputConfig = OutputConfig()
     cache: CacheConfig = CacheConfig()
     execution: ExecutionConfig = ExecutionConfig()

@@ -49,6 +49,7 @@ def evaluate_run(
     tokens: Sequence[Sequence[str]] | None = None,
     top_k: int = 10,
     coverage: dict[str, Any] | None = None,
+    doc_ids: Sequence[Any] | None = None,
 ) -> dict[str, Any]:
     """Every metric of one run, ready for ``metrics.json``.
 
@@ -68,6 +69,8 @@ def evaluate_run(
         Tokens per unit as the vectorizer saw them (for coherence).
     top_k : int, default 10
         Top words per topic used by coherence and diversity.
+    doc_ids : sequence, optional
+        Document per unit: coherence pools each document's units into one reference text.
     coverage : dict, optional
         The embedder's :func:`embedder_coverage` record over ``langs`` (see
         :func:`language_metrics`).
@@ -92,7 +95,7 @@ def evaluate_run(
         label_metrics(t, labels),
         language_metrics(t, langs, coverage=coverage),
         parallel_metrics(t, groups),
-        coherence_metrics(t, langs, topic_words, tokens, top_k=top_k),
+        coherence_metrics(t, langs, topic_words, tokens, top_k=top_k, doc_ids=doc_ids),
     ]
     out: dict[str, Any] = {}
     warnings: list[str] = []

@@ -1,6 +1,14 @@
 """Topic word quality: NPMI coherence within each language, and topic diversity.
 
-Coherence is measured on the corpus itself, one language at a time. A multilingual topic's
+Coherence is measured on the corpus itself, one language at a time. The reference texts are the
+corpus *documents* (every unit of one document pooled, per language) when ``doc_ids`` are
+given and some document has more than one unit; otherwise each unit is a reference text
+(``npmi_documents_pooled`` says which). Single sentences are short, so NPMI over them runs low for
+any word list: the value means something only next to the **corpus baseline**
+(``npmi_baseline``), the mean NPMI of lists of ``top_k`` words drawn at random (seeded) from
+the topics' words in the same language and scored the same way. A topic below it
+(``below_baseline``) holds words that occur together no more often than words picked from
+different topics. A multilingual topic's
 top words mix languages (``туризм``, ``Medizin``, ``医疗``); a Russian and a German word can
 never co-occur in one segment, so scoring that pair would only measure language, not
 meaning. A pair is therefore scored inside language ``L`` only when both words occur in
@@ -107,6 +115,9 @@ def coherence_metrics(
     tokens: Sequence[Sequence[str]] | None,
     *,
     top_k: int = 10,
+    doc_ids: Sequence[Any] | None = None,
+    baseline_draws: int = 30,
+    seed: int = 0,
 ) -> dict[str, Any]:
     """NPMI coherence per language and topic diversity.
 
@@ -123,6 +134,12 @@ def coherence_metrics(
         Tokens of each unit, as the topic vectorizer saw them.
     top_k : int, default 10
         Words per topic to score.
+    doc_ids : sequence, optional
+        Document of every unit: units of one document (and language) form one reference text.
+    baseline_draws : int, default 30
+        Random word lists per language for ``npmi_baseline``.
+    seed : int, default 0
+        Seed of those draws.
 
     Returns
     -------
@@ -130,7 +147,10 @@ def coherence_metrics(
         ``npmi``: mean over scored topics of each topic's NPMI (``None`` when no topic can
         be scored or ``tokens``/``topic_words`` is missing); ``topic_diversity``
         (needs only ``topic_words``); ``n_topics_scored``; ``per_topic`` with ``npmi``,
-        ``npmi_by_lang`` (mean per language) and ``npmi_pairs`` (scored pairs).
+        ``npmi_by_lang`` (mean per language) and ``npmi_pairs`` (scored pairs), and
+        ``npmi_baseline`` (of the topic's languages) and ``below_baseline``; overall
+        ``npmi_baseline``, ``npmi_below_baseline`` (topics below it), ``npmi_documents_pooled``
+        (1 when the reference texts are documents, 0 when units) and ``npmi_reference_texts``.
     """
     if isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 2:
         raise ToolkitError(
@@ -142,6 +162,10 @@ def coherence_metrics(
         "npmi": None,
         "topic_diversity": None,
         "n_topics_scored": None,
+        "npmi_baseline": None,
+        "npmi_below_baseline": None,
+        "npmi_documents_pooled": None,
+        "npmi_reference_texts": None,
         "per_topic": {},
         "warnings": [],
     }
@@ -161,8 +185,16 @@ def coherence_metrics(
     # Inverted index restricted to the topic words: lang -> word -> set of segment ids.
     index: dict[str, dict[str, set[int]]] = {}
     n_docs: dict[str, int] = {}
+    if doc_ids is not None:
+        check_length("doc_ids", doc_ids, n_units)
+    pooled = doc_ids is not None and len(set(doc_ids)) < n_units
+    ref_of: dict[tuple[str, Any], int] = {}
     for i, (code, toks) in enumerate(zip(codes, tokens)):
-        n_docs[code] = n_docs.get(code, 0) + 1
+        key = (code, doc_ids[i] if pooled else i)
+        if key not in ref_of:
+            ref_of[key] = len(ref_of)
+            n_docs[code] = n_docs.get(code, 0) + 1
+        ref = ref_of[key]
         if isinstance(toks, str):
             raise ToolkitError(
                 f"tokens[{i}] is a string; pass a list of tokens per unit, "
@@ -170,7 +202,7 @@ def coherence_metrics(
             )
         lang_index = index.setdefault(code, {})
         for w in set(toks) & vocab:
-            lang_index.setdefault(w, set()).add(i)
+            lang_index.setdefault(w, set()).add(ref)
 
     per_topic: dict[int, dict[str, Any]] = {}
     scores: list[float] = []
@@ -193,8 +225,40 @@ def coherence_metrics(
         }
         if value is not None:
             scores.append(value)
+    baseline = _baseline(index, n_docs, tops, top_k, baseline_draws, seed)
+    below = []
+    for topic, rec in per_topic.items():
+        lang_base = [baseline[c] for c in rec["npmi_by_lang"] if c in baseline]
+        rec["npmi_baseline"] = float(np.mean(lang_base)) if lang_base else None
+        rec["below_baseline"] = (rec["npmi"] is not None and bool(lang_base)
+                                 and rec["npmi"] < rec["npmi_baseline"])
+        if rec["below_baseline"]:
+            below.append(topic)
+    out["npmi_baseline"] = float(np.mean(list(baseline.values()))) if baseline else None
+    out["npmi_below_baseline"] = len(below)
+    out["npmi_documents_pooled"] = int(pooled)
+    out["npmi_reference_texts"] = int(sum(n_docs.values()))
     out["npmi"] = float(np.mean(scores)) if scores else None
     out["n_topics_scored"] = len(scores)
     out["per_topic"] = per_topic
     logger.debug("coherence: %d topics scored, npmi=%s", len(scores), out["npmi"])
+    return out
+
+
+def _baseline(index: Mapping[str, Mapping[str, set[int]]], n_docs: Mapping[str, int],
+              tops: Mapping[int, Sequence[str]], top_k: int, draws: int, seed: int) -> dict[str, float]:
+    """Per language, the mean NPMI of ``draws`` random lists of topic words (see the module docstring)."""
+    rng = np.random.default_rng(seed)
+    out: dict[str, float] = {}
+    for code in sorted(index):
+        pool = sorted({w for ws in tops.values() for w in ws if w in index[code]})
+        if len(pool) < 2:
+            continue
+        means = []
+        for _ in range(draws):
+            words = rng.choice(pool, size=min(top_k, len(pool)), replace=False)
+            vals = [npmi(len(index[code][a]), len(index[code][b]), len(index[code][a] & index[code][b]), n_docs[code])
+                    for a, b in combinations(words, 2)]
+            means.append(float(np.mean(vals)))
+        out[code] = float(np.mean(means))
     return out

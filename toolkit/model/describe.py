@@ -50,7 +50,8 @@ def describe_again(model: Any, topics: np.ndarray) -> None:
     counts, sizes = model.counts_
     candidates = keywords_from_counts(counts, sizes, top_n=candidate_count(tcfg))
     embedder = model.embedder_ if tcfg.representation in {"keybert", "mmr"} else None
-    described = describe_topics(vectors, ref_topics, [langs[i] for i in ref], candidates, tcfg, embedder=embedder)
+    described = describe_topics(vectors, ref_topics, [langs[i] for i in ref], candidates, tcfg, embedder=embedder,
+                                label_language=config.report.label_language)
     present = sorted(set(topics.tolist()))
     reps = {t: {lang: [int(ref[i]) for i in idx] for lang, idx in per.items()}
             for t, per in described.representatives.items()}

@@ -192,7 +192,7 @@ def evaluate_fit(result: TopicResult, corpus: Corpus, config: ExperimentConfig,
         labels=[s.label for s in corpus.segments],
         groups=[s.group for s in corpus.segments],
         topic_words=words, tokens=result.tokens if sample is None else None,
-        top_k=config.topics.top_n_words, coverage=coverage)
+        top_k=config.topics.top_n_words, coverage=coverage, doc_ids=[s.doc_id for s in corpus.segments])
     if sample is not None:
         sample_coherence(metrics, result, corpus, sample, words, config.topics.top_n_words)
     metrics.update(theme_metrics(result, corpus))

@@ -40,6 +40,7 @@ __all__ = [
     "GaussianMixtureClusterer",
     "HdbscanClusterer",
     "KMeansClusterer",
+    "TreeClusterer",
     "auto_k_range",
     "config_value",
 ]
@@ -149,11 +150,12 @@ def _as_points(X: Any, what: str) -> np.ndarray:
     return arr
 
 
-def auto_k_range(n_units: int, min_clusters: int = 5, max_clusters: int = 30, min_size: int = 15
+def auto_k_range(n_units: int, min_clusters: int = 5, max_clusters: int | None = 30, min_size: int = 15
                  ) -> tuple[int, int]:
     """The cluster counts ``n_clusters="auto"`` tries, for a corpus of ``n_units``.
 
-    The upper bound is ``max_clusters``, and no more than one cluster per ``min_size`` units;
+    The upper bound is ``max_clusters`` (``None``: no cap), and no more than one cluster per
+    ``min_size`` units;
     the lower bound is ``min_clusters``, lowered when the corpus is too small for it.
 
     Returns
@@ -168,7 +170,8 @@ def auto_k_range(n_units: int, min_clusters: int = 5, max_clusters: int = 30, mi
     """
     if n_units < 3:
         raise TopicModelError(f"only {n_units} units: too few to choose a number of clusters")
-    hi = max(2, min(max_clusters, n_units // max(min_size, 1), n_units - 1))
+    cap = n_units if max_clusters is None else max_clusters
+    hi = max(2, min(cap, n_units // max(min_size, 1), n_units - 1))
     lo = max(2, min(min_clusters, hi))
     return lo, hi
 
@@ -186,7 +189,7 @@ class CountClusterer(Clusterer):
         from :func:`auto_k_range`, score each with the silhouette, keep the smallest count
         whose silhouette is at least ``(1 - tolerance)`` times the best.
     min_clusters, max_clusters, min_size : int, default 5, 30, 15
-        See :func:`auto_k_range` (``"auto"`` only).
+        See :func:`auto_k_range` (``"auto"`` only); ``max_clusters=None``: no cap.
     tolerance : float, default 0.05
         In [0, 1); 0 keeps the best count (``"auto"`` only).
     random_state : int, default 42
@@ -205,7 +208,6 @@ class CountClusterer(Clusterer):
     _constraints: ClassVar[Mapping[str, Any]] = {
         "n_clusters": Integer(2, auto=True),
         "min_clusters": Integer(2),
-        "max_clusters": Integer(2),
         "min_size": Integer(1),
         "tolerance": Fraction(),
     }
@@ -232,6 +234,11 @@ class CountClusterer(Clusterer):
 
     def _validate(self) -> None:
         super()._validate()
+        if self.max_clusters is None:
+            return
+        problem = Integer(2).problem(self.max_clusters)
+        if problem is not None:
+            raise ParameterError("max_clusters", problem + " or None")
         if self.max_clusters < self.min_clusters:
             raise ParameterError("max_clusters", f"must be at least min_clusters ({self.min_clusters}), "
                                                  f"got {self.max_clusters}")
@@ -414,3 +421,99 @@ class HdbscanClusterer(ConfigBuilt, HDBSCAN):
     def describe(self, config: Any) -> dict[str, Any]:
         """Method and the ``min_cluster_size`` used."""
         return {"method": config.clustering.method, "min_cluster_size": int(self.min_cluster_size)}
+
+
+class TreeClusterer(Clusterer):
+    """The topic tree (``clustering.method: hierarchy``, the default): base clusters merged by
+    Ward's criterion, cut at the best-scoring count or at a given one (see
+    :mod:`toolkit.topics.tree`).
+
+    Parameters
+    ----------
+    n_clusters : int or "auto", default "auto"
+        Topics; ``"auto"``: the candidate count with the best weighted centroid silhouette.
+    min_clusters : int, default 5
+        Fewest topics ``"auto"`` considers.
+    max_clusters : int or None, default None
+        Most topics ``"auto"`` considers; ``None``: one per ``min_size`` units, no cap.
+    min_size : int, default 15
+        ``"auto"`` considers at most one topic per this many units.
+    base_size : int, default 5
+        Units per base cluster, on average (the finest level of the tree).
+    sample : int, default 20000
+        The base k-means is fitted on at most this many units (seeded).
+    random_state : int, default 42
+
+    Attributes
+    ----------
+    labels_ : ndarray of int
+        Topic per unit, 0 the largest.
+    n_clusters_ : int
+    tree_ : TopicTree
+        The tree; ``tree_.labels(k)`` gives any other level without refitting.
+    scores_ : dict of int to float
+        The criterion of every candidate count.
+    """
+
+    _constraints: ClassVar[Mapping[str, Any]] = {
+        "n_clusters": Integer(2, auto=True),
+        "min_clusters": Integer(2),
+        "min_size": Integer(1),
+        "base_size": Integer(1),
+        "sample": Integer(10),
+    }
+    config_keys: ClassVar[Mapping[str, str]] = {
+        "n_clusters": "clustering.n_clusters",
+        "min_clusters": "clustering.min_clusters",
+        "max_clusters": "clustering.max_clusters",
+        "min_size": "clustering.min_size",
+        "base_size": "clustering.base_size",
+        "sample": "clustering.tree_sample",
+        "random_state": "seed",
+    }
+
+    def __init__(self, n_clusters: int | str = "auto", min_clusters: int = 5, max_clusters: int | None = None,
+                 min_size: int = 15, base_size: int = 5, sample: int = 20000, random_state: int = 42) -> None:
+        self.n_clusters = n_clusters
+        self.min_clusters = min_clusters
+        self.max_clusters = max_clusters
+        self.min_size = min_size
+        self.base_size = base_size
+        self.sample = sample
+        self.random_state = random_state
+
+    def _validate(self) -> None:
+        super()._validate()
+        if self.max_clusters is not None:
+            problem = Integer(2).problem(self.max_clusters)
+            if problem is not None:
+                raise ParameterError("max_clusters", problem + " or None")
+
+    def fit(self, X: Any, y: Any = None) -> TreeClusterer:  # noqa: ARG002 - scikit-learn signature
+        """Build the tree on ``X`` (units by reduced dimensions) and cut it; sets ``labels_``."""
+        from toolkit.topics.tree import build_tree
+
+        self._validate()
+        X = _as_points(X, type(self).__name__)
+        self.tree_ = build_tree(X, base_size=int(self.base_size), min_clusters=int(self.min_clusters),
+                                max_clusters=self.max_clusters, min_size=int(self.min_size),
+                                sample=int(self.sample), random_state=int(self.random_state))
+        self.scores_ = dict(self.tree_.scores)
+        self.best_count_ = self.tree_.best_count()
+        k = self.best_count_ if self.n_clusters == "auto" else min(int(self.n_clusters), self.tree_.n_base)
+        self.labels_ = renumber_by_size(self.tree_.labels(k))
+        self.n_clusters_ = int(np.unique(self.labels_).size)
+        log.info("topic tree: %d topics (best count by the criterion: %d)", self.n_clusters_, self.best_count_)
+        return self
+
+    def describe(self, config: Any) -> dict[str, Any]:
+        """Method, the count asked for, the count fitted, and the criterion over every candidate."""
+        out: dict[str, Any] = {"method": config.clustering.method, "n_clusters": config.clustering.n_clusters}
+        if hasattr(self, "tree_"):
+            out.update({
+                "n_clusters_fitted": int(self.n_clusters_), "best_count": int(self.best_count_),
+                "n_base_clusters": int(self.tree_.n_base),
+                "criterion": "weighted silhouette of the base-cluster centroids",
+                "scores": {str(k): v for k, v in self.scores_.items()},
+            })
+        return out

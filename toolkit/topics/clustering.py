@@ -1,9 +1,14 @@
 """Clusterers for BERTopic's clustering slot: one registry, :data:`CLUSTERERS` (``clustering.method``).
 
-BERTopic calls ``fit(X)`` on its clustering model and reads ``labels_``. HDBSCAN (the
-default) finds its own number of clusters and leaves outliers (``-1``); the scikit-learn
+BERTopic calls ``fit(X)`` on its clustering model and reads ``labels_``. The topic tree
+assigns every unit and keeps every level; HDBSCAN finds its own number of clusters and leaves
+outliers (``-1``); the scikit-learn
 methods assign every unit and need a number of clusters:
 
+``hierarchy`` (the default)
+    The topic tree of :mod:`toolkit.topics.tree`: small base clusters merged by Ward's
+    criterion, cut at the count with the best criterion (or at ``clustering.n_clusters``);
+    every unit gets a topic, and every other level of the tree stays available.
 ``hdbscan``
     :class:`hdbscan.HDBSCAN`, settings in the ``hdbscan`` section.
 ``kmeans``
@@ -14,9 +19,9 @@ methods assign every unit and need a number of clusters:
 ``agglomerative``
     :class:`sklearn.cluster.AgglomerativeClustering` (``linkage``, ward by default).
 
-``clustering.n_clusters`` is an integer or ``"auto"``. ``auto`` fits every count from
+``clustering.n_clusters`` is an integer or ``"auto"``. For the scikit-learn methods, ``auto`` fits every count from
 ``clustering.min_clusters`` to an upper bound that grows with the corpus (at most
-``clustering.max_clusters``, and no more than one cluster per ``clustering.min_size``
+``clustering.max_clusters`` when set, and no more than one cluster per ``clustering.min_size``
 units), scores each with the silhouette on the reduced embeddings, and keeps the smallest
 count whose silhouette is within ``clustering.auto_tolerance`` (relative) of the best one.
 Silhouette curves over k are flat near their top (differences of a few percent are within
@@ -74,6 +79,7 @@ class ClustererRegistry(Mapping[str, type]):
 
 
 CLUSTERERS = ClustererRegistry({
+    "hierarchy": "TreeClusterer",
     "hdbscan": "HdbscanClusterer",
     "kmeans": "KMeansClusterer",
     "gmm": "GaussianMixtureClusterer",

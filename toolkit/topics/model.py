@@ -239,7 +239,9 @@ def fit_topics(embeddings: np.ndarray, reduced: np.ndarray, texts: Sequence[str]
                                                       name_transform)
 
     candidates = topic_keywords(tokens, topics, list(langs), top_n=candidate_count(tcfg))
-    described = describe_topics(embeddings, topics, langs, candidates, tcfg, embedder=embedder)
+    described = describe_topics(embeddings, topics, langs, candidates, tcfg, embedder=embedder,
+                                label_language=config.report.label_language)
+    details["spread_words"] = described.dropped_words
     details["n_topics"] = described.n_topics
     details["outlier_share"] = described.outlier_share
     return TopicResult(
@@ -267,11 +269,12 @@ class TopicDescription:
     similarity: np.ndarray
     n_topics: int
     outlier_share: float
+    dropped_words: dict[str, list[str]] | None = None
 
 
 def describe_topics(embeddings: np.ndarray, topics: np.ndarray, langs: Sequence[str],
                     candidates: tuple[dict[int, Any], dict[int, dict[str, Any]]], topics_config: Any,
-                    embedder: Embedder | None = None) -> TopicDescription:
+                    embedder: Embedder | None = None, label_language: str | None = None) -> TopicDescription:
     """Keywords, labels, representatives and similarity of final topics, from candidate keywords.
 
     Parameters
@@ -292,6 +295,12 @@ def describe_topics(embeddings: np.ndarray, topics: np.ndarray, langs: Sequence[
         with ``embedder``), ``top_n_words``, ``mmr_diversity``, ``n_representatives``.
     embedder : Embedder, optional
         Without one, candidates keep their c-TF-IDF order.
+    label_language : str, optional
+        Labels in this language for the topics that have keywords in it (``report.label_language``).
+
+    Words in the top keywords of ``topics.max_word_spread`` or more of a language's topics are
+    dropped, and labels are balanced over each topic's languages
+    (:mod:`toolkit.topics.label_words`); ``dropped_words`` lists the dropped words.
 
     Raises
     ------
@@ -299,6 +308,7 @@ def describe_topics(embeddings: np.ndarray, topics: np.ndarray, langs: Sequence[
         When a setting is rejected (naming its ``topics.*`` key).
     """
     from toolkit.topics.keywords import representative_indices, topic_label
+    from toolkit.topics.label_words import balanced_label_words, drop_spread_words, label_shares
 
     tcfg = topics_config
     keywords, by_lang = candidates
@@ -307,15 +317,20 @@ def describe_topics(embeddings: np.ndarray, topics: np.ndarray, langs: Sequence[
             keywords = _rerank(keywords, embeddings, topics, embedder, tcfg)
             by_lang = {t: _rerank(per_lang, embeddings, topics, embedder, tcfg, topic=t)
                        for t, per_lang in by_lang.items()}
+        keywords, by_lang, dropped = drop_spread_words(keywords, by_lang, tcfg.top_n_words, tcfg.max_word_spread)
         keywords = {t: words[:tcfg.top_n_words] for t, words in keywords.items()}
         by_lang = {t: {lang: w[:tcfg.top_n_words] for lang, w in per.items()} for t, per in by_lang.items()}
-        labels = {t: topic_label(t, [w for w, _ in keywords.get(t, [])]) for t in sorted(set(topics.tolist()))}
+        units = label_shares(topics, list(langs))
+        labels = {t: topic_label(t, balanced_label_words(by_lang.get(t, {}), units.get(t, {}),
+                                                         label_language=label_language)
+                                 or [w for w, _ in keywords.get(t, [])])
+                  for t in sorted(set(topics.tolist()))}
         reps = representative_indices(embeddings, topics, list(langs), n=tcfg.n_representatives)
     sim_ids, sim = topic_similarity(embeddings, topics)
     return TopicDescription(
         keywords=keywords, keywords_by_lang=by_lang, labels=labels, representatives=reps,
         similarity_topics=sim_ids, similarity=sim, n_topics=int(np.sum(np.unique(topics) != -1)),
-        outlier_share=round(float(np.mean(topics == -1)), 4),
+        outlier_share=round(float(np.mean(topics == -1)), 4), dropped_words=dropped,
     )
 
 

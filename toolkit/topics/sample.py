@@ -280,7 +280,9 @@ def fit_topics_sampled(embeddings: np.ndarray, corpus: Any, config: Any, *, embe
     with stage("keywords"):
         # Terms counted over the whole corpus (every chunk), not only the sample.
         candidates = keywords_from_counts(totals[0], totals[1], top_n=candidate_count(tcfg))
-        described = describe_topics(embeddings, topics, langs, candidates, tcfg, embedder=embedder)
+        described = describe_topics(embeddings, topics, langs, candidates, tcfg, embedder=embedder,
+                                    label_language=config.report.label_language)
+        result.details["spread_words"] = described.dropped_words
         result.keywords, result.keywords_by_lang = described.keywords, described.keywords_by_lang
         result.labels, result.representatives = described.labels, described.representatives
         result.similarity_topics, result.similarity = described.similarity_topics, described.similarity
