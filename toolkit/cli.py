@@ -53,9 +53,11 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 config_app = typer.Typer(no_args_is_help=True, help="Show or check experiment configs.")
 cache_app = typer.Typer(no_args_is_help=True, help="Inspect or clear the embedding cache.")
 runs_app = typer.Typer(no_args_is_help=True, help="List past runs.")
+themes_app = typer.Typer(no_args_is_help=True, help="Validate a run's named themes against a human coder.")
 app.add_typer(config_app, name="config")
 app.add_typer(cache_app, name="cache")
 app.add_typer(runs_app, name="runs")
+app.add_typer(themes_app, name="themes")
 
 err = Console(stderr=True)
 out = Console()
@@ -422,6 +424,37 @@ def runs_list(output_dir: Path = typer.Argument(Path("runs"), help="Folder holdi
         widths = [max(len(row[i]) for row in lines) for i in range(len(header))]
         for row in lines:
             print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+
+
+@themes_app.command("sample")
+def themes_sample(run_dir: Path = typer.Argument(..., help="A finished run directory with named themes."),
+                  n: int = typer.Option(100, "--n", help="Units to sample (stratified by theme and language)."),
+                  out_file: Path = typer.Option(..., "--out", help="Coding file to write (CSV)."),
+                  seed: int = typer.Option(0, "--seed", help="Seed of the draw."),
+                  force: bool = typer.Option(False, "--force", help="Replace an existing coding file.")) -> None:
+    """Write a coding sample: units with an empty `code` column for a human coder."""
+    with _user_errors():
+        from toolkit.validation import write_coding_sample
+
+        count = write_coding_sample(run_dir, out_file, n, seed=seed, force=force)
+        print(f"{count} units written to {out_file}; fill in the code column (a theme name or none), then run "
+              f"`topicbridge themes score {run_dir} {out_file}`")
+
+
+@themes_app.command("score")
+def themes_score(run_dir: Path = typer.Argument(..., help="The run the sample was drawn from."),
+                 coding: Path = typer.Argument(..., help="The coding file with its code column filled in.")) -> None:
+    """Precision, recall, F1 and Cohen's kappa of the run's themes against the codes."""
+    with _user_errors():
+        from toolkit.validation import score_coding
+
+        s = score_coding(run_dir, coding)
+        kappa = "-" if s["kappa"] is None else f"{s['kappa']:.3f}"
+        print(f"{s['units']} coded units: accuracy {s['accuracy']:.3f}, Cohen's kappa {kappa}")
+        for name, v in s["per_theme"].items():
+            cells = ["-" if v[m] is None else f"{v[m]:.2f}" for m in ("precision", "recall", "f1")]
+            print(f"  {name}: precision {cells[0]}  recall {cells[1]}  F1 {cells[2]}  (coded {v['coded']})")
+        print(f"saved to {Path(run_dir) / 'validation.json'}; the report shows them")
 
 
 @cache_app.command("info")

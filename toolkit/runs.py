@@ -31,7 +31,8 @@ from toolkit.files import probe_writable, write_json
 from toolkit.topics.result import TopicResult
 
 __all__ = ["plan_run_dir", "check_writable", "remove_stale_partials", "RunWriter", "is_complete_run", "list_runs", "read_json", "write_run_files",
-           "topics_table", "DATA_FILES", "REPORT_FILES", "RUN_FILES"]
+           "topics_table", "DATA_FILES", "REPORT_FILES", "RUN_FILES",
+           "THEME_FILES", "VALIDATION_FILE", "write_theme_files", "THEMES_CSV_COLUMNS"]
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,10 @@ DATA_FILES = ("config.yaml", "assignments.csv", "topics.csv", "topics.json", "me
 REPORT_FILES = ("report.md", "report.html")
 #: Files every complete run directory holds.
 RUN_FILES = DATA_FILES + REPORT_FILES
+#: Written besides the data files when the config names themes (:func:`write_theme_files`).
+THEME_FILES = ("themes.csv", "themes.json")
+#: Written by ``topicbridge themes score``: the model's agreement with a human coder.
+VALIDATION_FILE = "validation.json"
 
 
 def _is_empty_dir(path: Path) -> bool:
@@ -331,12 +336,18 @@ def write_run_files(folder: Path, config: ExperimentConfig, corpus: Corpus, resu
     coords = result.coords
     with (folder / "assignments.csv").open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["id", "doc_id", "lang", "topic", "date", "label", "group", "x", "y", "text"])
+        units = result.unit_themes
+        theme_cols = ["theme", "theme_source", "theme_strength"] if units is not None else []
+        writer.writerow(["id", "doc_id", "lang", "topic", "date", "label", "group", "x", "y", *theme_cols, "text"])
+        labels = units.labels if units is not None else None
+        strength = units.strength if units is not None else None
         for i, seg in enumerate(corpus.segments):
             x, y = ("", "") if coords is None or not np.isfinite(coords[i, 0]) else (
                 f"{coords[i, 0]:.4f}", f"{coords[i, 1]:.4f}")
+            extra = [] if units is None else [labels[i] or "", units.source[i],
+                                              "" if not np.isfinite(strength[i]) else f"{strength[i]:.4f}"]
             writer.writerow([seg.id, seg.doc_id, seg.lang or "und", int(result.topics[i]), seg.date or "",
-                             seg.label or "", seg.group or "", x, y, seg.text])
+                             seg.label or "", seg.group or "", x, y, *extra, seg.text])
 
     table = topics_table(corpus, result)
     langs = corpus.languages
@@ -357,3 +368,19 @@ def write_run_files(folder: Path, config: ExperimentConfig, corpus: Corpus, resu
     })
     write_json(folder / "metrics.json", metrics)
     write_json(folder / "manifest.json", manifest)
+
+
+#: Columns of themes.csv: one row per scope (all, lang, doc, month), group and theme (``none``:
+#: units with no theme); share, low and high are fractions of the group's units.
+THEMES_CSV_COLUMNS = ("scope", "group", "theme", "units", "total", "share", "low", "high")
+
+
+def write_theme_files(folder: Path, rows: list[dict[str, Any]], themes_json: dict[str, Any]) -> None:
+    """Write themes.csv (prevalence with intervals) and themes.json (bars, strength, example units)."""
+    with (folder / "themes.csv").open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(THEMES_CSV_COLUMNS)
+        for row in rows:
+            writer.writerow([row["scope"], row["group"], row["theme"], row["units"], row["total"],
+                             *(f"{row[c]:.4f}" for c in ("share", "low", "high"))])
+    write_json(folder / "themes.json", themes_json)

@@ -377,6 +377,17 @@ class TopicBridge:
             self._apply(plan, {"reduce": int(nr_topics)})
         return self
 
+    def set_level(self, n_topics: int) -> TopicBridge:
+        """Cut the topic tree at ``n_topics`` without refitting: topics merge along it (finer: refit)."""
+        from toolkit.topics.tree import level_plan, relabel_record
+
+        self._check_fitted()
+        record = self.result_.details.get("clustering", {}).get("tree")
+        if plan := level_plan(record, self.result_.topic_ids, n_topics):
+            self._apply(plan, {"level": int(n_topics)})
+            relabel_record(record, self.curation_[-1]["mapping"])
+        return self
+
     def set_topic_labels(self, topic_labels: Mapping[int, str]) -> TopicBridge:
         """Give topics human names (``{3: "Medical tourism"}``); they replace the keyword labels
         everywhere (topic table, report, a saved model)."""
@@ -486,7 +497,7 @@ class TopicBridge:
 
 
 def _theme_vectors(config: ExperimentConfig, embedder: Embedder, aligner: Any) -> np.ndarray | None:
-    names = list(config.themes.names)
+    names = list(config.themes.all_names)
     if not names:
         return None
     return np.asarray(aligner.transform(embedder.embed(names)), dtype=np.float32)

@@ -60,7 +60,7 @@ def describe_again(model: Any, topics: np.ndarray) -> None:
     details = dict(old.details)
     themes: dict[int, str | None] = {t: None for t in present}
     if model.theme_vectors_ is not None:
-        names = list(config.themes.names)
+        names = list(config.themes.all_names)
         matched, sims = match_themes(vectors, ref_topics, names, model.theme_vectors_,
                                      threshold=config.themes.threshold)
         themes = {t: matched.get(t) for t in present}

@@ -157,6 +157,12 @@ def fit_corpus(corpus: Corpus, config: ExperimentConfig, embedder: Embedder, *,
     else:
         sample = None
         result = fit_on_all(embeddings, corpus, config, embedder, aligner, timer, progress, cache_stats)
+    if config.themes.definitions:
+        from toolkit.model.themes import fit_unit_themes
+
+        with timer.stage("themes"):
+            progress("themes", None)
+            fit_unit_themes(result, corpus, config, embeddings, embedder, aligner)
     with timer.stage("evaluate"):
         metrics = evaluate_fit(result, corpus, config, sample, embedder=embedder)
     limit = int(getattr(embedder, "max_chars", 0) or 0)
@@ -328,14 +334,18 @@ def align_corpus(embeddings: np.ndarray, corpus: Corpus, config: ExperimentConfi
 def theme_metrics(result: TopicResult, corpus: Corpus) -> dict[str, Any]:
     """Named-theme figures for metrics.json (``None`` without themes or labels).
 
-    ``theme_coverage``: share of units whose topic has a theme. ``theme_accuracy``: share of
-    labelled units whose theme equals their gold label (units without a theme count as wrong).
+    ``theme_coverage``: share of units with a theme (their own, :mod:`toolkit.model.themes`).
+    ``theme_accuracy``: share of labelled units whose theme equals their gold label (units
+    without a theme count as wrong).
     """
     from toolkit.topics.themes import segment_themes, theme_accuracy
 
     if "themes" not in result.details:
         return {"theme_coverage": None, "theme_accuracy": None}
-    unit_themes = segment_themes(result.topics, result.themes)
+    if result.unit_themes is not None:
+        unit_themes = result.unit_themes.labels
+    else:
+        unit_themes = segment_themes(result.topics, result.themes)
     return {
         "theme_coverage": sum(t is not None for t in unit_themes) / max(len(unit_themes), 1),
         "theme_accuracy": theme_accuracy(unit_themes, [s.label for s in corpus.segments]),

@@ -104,6 +104,11 @@ def write_run_directory(target: Path, model: Any, manifest: dict[str, Any], *, t
     with writer as tmp:
         with timer.stage("write"):
             write_run_files(tmp, config, corpus, result, metrics, manifest)
+            if result.unit_themes is not None:
+                from toolkit.model.themes import theme_tables
+                from toolkit.runs import write_theme_files
+
+                write_theme_files(tmp, *theme_tables(result.unit_themes, corpus, config))
             if save:
                 model.save(tmp / MODEL_DIR)
                 manifest["model"] = {"folder": MODEL_DIR, "bytes": _folder_bytes(tmp / MODEL_DIR),

@@ -195,7 +195,7 @@ def fit_topics(embeddings: np.ndarray, reduced: np.ndarray, texts: Sequence[str]
                               f"{reduced.shape[0]} reduced rows, {n} texts, {len(langs)} languages")
     tcfg = config.topics
     themes_cfg = config.themes
-    names = list(themes_cfg.names)
+    names = list(themes_cfg.all_names)
     if names and embedder is None:
         raise ConfigError("themes.names is set but no embedder was given to embed the theme names; "
                           "pass embedder= (run_experiment does) or remove themes.names")
@@ -232,6 +232,7 @@ def fit_topics(embeddings: np.ndarray, reduced: np.ndarray, texts: Sequence[str]
         topics, details["outliers"] = reassign_outliers(model, docs, topics, tcfg.outliers, tcfg.outlier_threshold,
                                                         embeddings=embeddings, reduced=reduced)
     topics = renumber_by_size(topics)
+    _record_tree(clusterer, topics, details)
     themes: dict[int, str | None] = {t: None for t in sorted(set(topics.tolist()))}
     if names:
         with _config_keys(_THEMES_KEYS):
@@ -250,6 +251,17 @@ def fit_topics(embeddings: np.ndarray, reduced: np.ndarray, texts: Sequence[str]
         similarity_topics=described.similarity_topics, similarity=described.similarity, tokens=tokens,
         details=details, model=model,
     )
+
+
+def _record_tree(clusterer: Any, topics: np.ndarray, details: dict[str, Any]) -> None:
+    """The topic tree, with the final topic of each base cluster, in ``details["clustering"]["tree"]``
+    (when the tree clustered every unit): coarser levels are then merges of the final topics."""
+    tree = getattr(clusterer, "tree_", None)
+    if tree is None or tree.base_labels.shape[0] != topics.shape[0]:
+        return
+    from toolkit.topics.tree import base_topics, tree_record
+
+    details["clustering"]["tree"] = tree_record(tree, base_topics(tree.base_labels, topics, tree.n_base))
 
 
 def candidate_count(topics_config: Any) -> int:

@@ -40,6 +40,9 @@ class TopicResult:
         Term counts per (topic, language) and units per (topic, language) over the whole
         corpus (:func:`toolkit.topics.sample.term_counts`), when the tokens of every unit are
         not kept (``topics.fit_sample``); topics can be described again from them.
+    unit_themes : UnitThemes or None
+        Each unit's named theme and the evidence behind it (:mod:`toolkit.topics.theme_units`),
+        when the config names themes.
     model : object
         The fitted BERTopic model, when there is one (a saved model keeps everything else).
     """
@@ -56,6 +59,7 @@ class TopicResult:
     tokens: list[list[str]] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
     counts: Any = None
+    unit_themes: Any = None
     model: Any = None
 
     @property
