@@ -215,7 +215,8 @@ def test_html_has_every_figure_and_a_language_toggle_on_the_map(built):
     run, _, page, _ = built
     payload = figure_payload(page)
     keys = [f["key"] for f in payload["figures"]]
-    assert keys == ["map", "sizes", "languages", "similarity", "hierarchy", "time", "documents"]
+    assert keys == ["map", "sizes", "languages", "similarity", "hierarchy", "distance", "labels", "time",
+                    "time_languages", "documents"]
     for key in keys:
         assert f'id="plot-{key}"' in page
     assert payload["template"]["layout"]  # shared template inlined once

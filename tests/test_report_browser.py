@@ -106,9 +106,10 @@ def test_every_figure_renders_without_console_errors(rendered):
     assert result.returncode == 0, result.log[-2000:]
     assert page_messages(result) == []
     dom = result.dom
-    assert 'data-figures-rendered="7"' in dom
-    assert dom.count('class="plot-container plotly"') == 7
-    assert dom.count('class="main-svg"') >= 7
+    assert dom.count('data-figure="') == 10  # every figure applies to this run
+    assert 'data-figures-rendered="10"' in dom
+    assert dom.count('class="plot-container plotly"') == 10
+    assert dom.count('class="main-svg"') >= 10
     status = re.search(r'<p id="report-status"[^>]*>', dom).group(0)
     assert "data-errors" not in status and "hidden" in status
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 50_000

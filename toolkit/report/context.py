@@ -15,7 +15,8 @@ from typing import Any
 from toolkit.report.data import ReportData, TopicInfo
 from toolkit.report.text import truncate
 
-__all__ = ["KEY_METRICS", "format_value", "run_name", "rebuild_command", "report_context"]
+__all__ = ["KEY_METRICS", "TOPIC_STAT_NAMES", "format_value", "language_mix", "run_name", "rebuild_command",
+           "report_context"]
 
 # A run being written lives in a hidden ".NAME.partial-XXXX" folder (toolkit.runs) until it
 # is renamed into place; its report should already name the final folder.
@@ -66,6 +67,37 @@ def rebuild_command(run_dir: Path) -> str:
     return "topicbridge report " + shlex.quote(str(folder))
 
 
+#: Plain names of the per-topic figures in metrics.json ``per_topic`` (others: the key in words).
+TOPIC_STAT_NAMES: dict[str, str] = {
+    "share": "share of all units", "dominant_lang": "main language", "size": "units",
+    "dominant_lang_share": "share of the main language", "single_language": "one language only",
+    "language_entropy": "language mix (entropy: 0 one language, 1 even)",
+    "npmi": "keyword coherence (NPMI, −1 to 1)", "npmi_pairs": "keyword pairs scored for coherence",
+    "purity": "gold-label purity", "theme_similarity": "similarity to the theme name",
+}
+
+
+def language_mix(shares: list[tuple[str, float]]) -> str:
+    """The language mix of a topic in words: ``"one language: zh"``, ``"mostly ru (72%), de 28%"``
+    or ``"mixed: zh 45%, de 27%, ru 27%"``."""
+    present = sorted(((lang, share) for lang, share in shares if share > 0), key=lambda p: (-p[1], p[0]))
+    if not present:
+        return "no units"
+    top, share = present[0]
+    if share >= 0.9:
+        rest = f" ({share:.0%})" if share < 1 else ""
+        return f"one language: {top}{rest}"
+    parts = ", ".join(f"{lang} {s:.0%}" for lang, s in present[1:4]) + (", …" if len(present) > 4 else "")
+    if share >= 0.6:
+        return f"mostly {top} ({share:.0%}), {parts}"
+    return f"mixed: {top} {share:.0%}, {parts}"
+
+
+def _topic_stats(metrics: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(TOPIC_STAT_NAMES.get(k, k.replace("_", " ")), format_value(v)) for k, v in metrics.items()
+            if not isinstance(v, (dict, list)) and k != "size"]
+
+
 def _topic_row(topic: TopicInfo, languages: list[str], texts: dict[str, str],
                max_representatives: int, text_limit: int) -> dict[str, Any]:
     reps: dict[str, list[dict[str, str]]] = {}
@@ -84,6 +116,9 @@ def _topic_row(topic: TopicInfo, languages: list[str], texts: dict[str, str],
         "sizes": [(lang, topic.sizes.get(lang, 0)) for lang in languages],
         "shares": [(lang, topic.sizes.get(lang, 0) / topic.size if topic.size else 0.0)
                    for lang in languages],
+        "mix": language_mix([(lang, topic.sizes.get(lang, 0) / topic.size if topic.size else 0.0)
+                             for lang in languages]),
+        "stats": _topic_stats(topic.metrics),
         "keywords": topic.keywords,
         "keywords_by_lang": [(lang, topic.keywords_by_lang.get(lang, [])) for lang in languages],
         "representatives": reps,

@@ -22,7 +22,7 @@ from toolkit.report.text import plotly_text, truncate
 
 __all__ = [
     "FigureSpec", "OUTLIER_COLOR", "FIGURE_TOPICS", "OTHER_TOPICS", "topic_colors", "language_colors",
-    "topic_axis_label", "topic_label", "shared_template", "finish", "count_axis", "figure_height",
+    "topic_axis_label", "topic_label", "topic_full_name", "shared_template", "finish", "count_axis", "figure_height",
     "figure_topics", "capped_note", "group_rest", "stacked_topic_bars",
 ]
 
@@ -81,7 +81,13 @@ def topic_axis_label(topic: TopicInfo | None, topic_id: int, limit: int = 42) ->
 
 
 def topic_label(data: ReportData, topic_id: int) -> str:
+    """The escaped short label of a topic for axes and legends (cut at a word boundary)."""
     return plotly_text(topic_axis_label(data.topic(topic_id), topic_id))
+
+
+def topic_full_name(data: ReportData, topic_id: int) -> str:
+    """The escaped full ``"<id>: <name>"`` of a topic, for hover text (up to 300 characters)."""
+    return plotly_text(topic_axis_label(data.topic(topic_id), topic_id, 300))
 
 
 def shared_template() -> dict:
@@ -134,7 +140,9 @@ def group_rest(frame_topics: pd.Series, keep: set[int]) -> pd.Series:
 
 
 def stacked_topic_bars(data: ReportData, categories: list[str], counts: pd.DataFrame,
-                        orientation: str) -> list[go.Bar]:
+                        orientation: str, words: dict[tuple[str, int], list[str]] | None = None) -> list[go.Bar]:
+    """One bar trace per topic over ``categories`` (the topics beyond FIGURE_TOPICS as one);
+    ``words`` (``(category, topic) -> words``) adds each bar's words to its hover."""
     colors = topic_colors(data)
     keep = figure_topics(data)
     rest = [t for t in counts.columns if t not in keep]
@@ -147,7 +155,11 @@ def stacked_topic_bars(data: ReportData, categories: list[str], counts: pd.DataF
         label = topic_label(data, int(tid)) if tid != OTHER_TOPICS else "other topics"
         kwargs = dict(x=categories, y=values) if orientation == "v" else dict(x=values, y=categories)
         category, value = ("%{x}", "%{y}") if orientation == "v" else ("%{y}", "%{x}")
-        hover = f"{category}<br>%{{fullData.name}}: {value} segments<extra></extra>"
+        hover = f"{category}<br>%{{meta}}: {value} units"
+        if words is not None:
+            kwargs["customdata"] = [plotly_text(", ".join(words.get((c, int(tid)), []))) for c in categories]
+            hover += "<br>%{customdata}"
+        full = topic_full_name(data, int(tid)) if tid != OTHER_TOPICS else "other topics"
         bars.append(go.Bar(name=label, orientation=orientation, marker_color=colors.get(int(tid)),
-                           hovertemplate=hover, **kwargs))
+                           meta=full, hovertemplate=hover + "<extra></extra>", **kwargs))
     return bars

@@ -18,7 +18,9 @@ from toolkit.report.document_figures import per_document_figure
 from toolkit.report.figure_base import (FIGURE_TOPICS, OTHER_TOPICS, OUTLIER_COLOR, FigureSpec, figure_topics,
                                         language_colors, shared_template, topic_axis_label, topic_colors)
 from toolkit.report.map_figure import LARGE_MAP_HOVER_CHARS, MAP_MAX_POINTS, WEBGL_THRESHOLD, map_figure
-from toolkit.report.time_figures import MAX_TIME_BINS, over_time_figure, time_bins, topic_counts_over_time
+from toolkit.report.overview_figures import distance_map_figure, labels_figure
+from toolkit.report.time_figures import (MAX_TIME_BINS, over_time_by_language_figure, over_time_figure, time_bins,
+                                         topic_counts_over_time)
 from toolkit.report.topic_figures import (hierarchy_figure, language_heatmap_figure, similarity_figure, sizes_figure,
                                           topic_order)
 
@@ -27,7 +29,8 @@ __all__ = [
     "LARGE_MAP_HOVER_CHARS", "MAX_TIME_BINS", "topic_colors", "language_colors", "topic_axis_label",
     "figure_topics", "topic_order", "time_bins", "topic_counts_over_time", "shared_template", "map_figure",
     "sizes_figure", "language_heatmap_figure", "similarity_figure", "hierarchy_figure", "over_time_figure",
-    "per_document_figure", "BUILDERS", "build_figures",
+    "per_document_figure", "distance_map_figure", "labels_figure", "over_time_by_language_figure", "BUILDERS",
+    "build_figures",
 ]
 
 log = logging.getLogger(__name__)
@@ -39,7 +42,11 @@ BUILDERS: tuple[tuple[str, Callable[[ReportData], FigureSpec | None], str], ...]
     ("similarity", similarity_figure,
      "Topic similarity and hierarchy need at least two topics with a similarity matrix."),
     ("hierarchy", hierarchy_figure, ""),
+    ("distance", distance_map_figure, "No intertopic distance map: it needs at least three topics."),
+    ("labels", labels_figure, "No topics against gold labels: assignments.csv has no label."),
     ("time", over_time_figure, "No topics over time: no segment has a date."),
+    ("time_languages", over_time_by_language_figure,
+     "No topics over time by language: dated units in fewer than two languages."),
     ("documents", per_document_figure,
      "No topics per document: every document is a single segment."),
 )
@@ -57,7 +64,8 @@ def build_figures(data: ReportData, max_points: int = MAP_MAX_POINTS) -> tuple[l
     Returns
     -------
     figures : list of FigureSpec
-        In report order: map, sizes, languages, similarity, hierarchy, time, documents.
+        In report order: map, sizes, languages, similarity, hierarchy (the topic tree), distance,
+        labels, time, time_languages, documents.
     notes : list of str
         Plain-text reasons for skipped figures.
     """

@@ -10,10 +10,10 @@ from scipy.spatial.distance import squareform
 
 from toolkit.report.data import ReportData
 from toolkit.report.figure_base import (FigureSpec, capped_note, count_axis, figure_height, figure_topics, finish,
-                                        language_colors, topic_label)
+                                        language_colors, topic_full_name, topic_label)
 from toolkit.report.text import plotly_text
 
-__all__ = ['sizes_figure', 'language_heatmap_figure', 'distance_matrix', 'topic_order', 'figure_similarity', 'similarity_figure', 'hierarchy_figure']
+__all__ = ['node_words', 'sizes_figure', 'language_heatmap_figure', 'distance_matrix', 'topic_order', 'figure_similarity', 'similarity_figure', 'hierarchy_figure']
 
 def sizes_figure(data: ReportData) -> FigureSpec | None:
     """Horizontal bars of topic sizes, stacked by language (outliers included)."""
@@ -26,7 +26,8 @@ def sizes_figure(data: ReportData) -> FigureSpec | None:
     fig = go.Figure([
         go.Bar(y=labels, x=[t.sizes.get(lang, 0) for t in topics], name=plotly_text(lang),
                orientation="h", marker_color=lcolors[lang],
-               hovertemplate="%{y}<br>%{fullData.name}: %{x}<extra></extra>")
+               customdata=[topic_full_name(data, t.topic) for t in topics],
+               hovertemplate="%{customdata}<br>%{fullData.name}: %{x}<extra></extra>")
         for lang in data.languages
     ])
     figure = finish(fig, figure_height(len(labels)), barmode="stack",
@@ -50,9 +51,10 @@ def language_heatmap_figure(data: ReportData) -> FigureSpec | None:
     share = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
     fig = go.Figure(go.Heatmap(
         z=share.round(3).tolist(), x=[plotly_text(lang) for lang in data.languages], y=labels,
-        customdata=counts.astype(int).tolist(), zmin=0, zmax=1, colorscale="Blues",
+        customdata=[[[int(n), topic_full_name(data, t.topic)] for n in row] for t, row in zip(topics, counts)],
+        zmin=0, zmax=1, colorscale="Blues",
         texttemplate="%{z:.0%}", colorbar=dict(title=dict(text="share"), tickformat=".0%"),
-        hovertemplate="%{y}<br>%{x}: %{customdata} segments (%{z:.0%})<extra></extra>"))
+        hovertemplate="%{customdata[1]}<br>%{x}: %{customdata[0]} units (%{z:.0%})<extra></extra>"))
     figure = finish(fig, figure_height(len(labels)), yaxis=dict(autorange="reversed", type="category"),
                      xaxis=dict(side="top", type="category"))
     caption = ("Share of each language within each topic (rows sum to 100%). A topic that "
@@ -117,13 +119,31 @@ def similarity_figure(data: ReportData) -> FigureSpec | None:
     return FigureSpec("similarity", "Topic similarity", caption, figure)
 
 
+def node_words(data: ReportData, members: list[int], top: int = 6) -> list[str]:
+    """The words of a tree node: the keywords most of its topics share (in more of them first,
+    then by their best rank in any)."""
+    counts: dict[str, int] = {}
+    rank: dict[str, int] = {}
+    for tid in members:
+        topic = data.topic(tid)
+        for i, word in enumerate(topic.keywords[:10] if topic is not None else []):
+            counts[word] = counts.get(word, 0) + 1
+            rank[word] = min(rank.get(word, i), i)
+    return sorted(counts, key=lambda w: (-counts[w], rank[w], w))[:top]
+
+
 def hierarchy_figure(data: ReportData) -> FigureSpec | None:
-    """Dendrogram (average linkage on 1 - similarity) of the topics."""
+    """The topic tree: a dendrogram (average linkage on 1 - similarity) whose every join shows,
+    on hover, the topics below it and the words they share."""
     _, z = topic_order(data)
     if z is None:
         return None
     ids, _ = figure_similarity(data)
-    tree = dendrogram(z, no_plot=True, labels=list(range(len(ids))))
+    n = len(ids)
+    # Branches below the cut scipy colours by (70% of the largest join) share a colour; the
+    # joins above it are grey.
+    cut = 0.7 * float(np.max(z[:, 2])) if len(z) else 0.0
+    tree = dendrogram(z, no_plot=True, labels=list(range(n)), color_threshold=cut, above_threshold_color="C0")
     palette = list(qualitative.Plotly)
     segments: dict[str, tuple[list, list]] = {}
     for xs, ys, color in zip(tree["dcoord"], tree["icoord"], tree["color_list"]):
@@ -132,17 +152,36 @@ def hierarchy_figure(data: ReportData) -> FigureSpec | None:
         bucket[1].extend(list(ys) + [None])
     traces = []
     for color, (xs, ys) in sorted(segments.items()):
-        line = palette[int(color[1:]) % len(palette)] if color[1:].isdigit() else "#777"
+        line = "#9a9a9a" if color == "C0" else palette[int(color[1:]) % len(palette)] if color[1:].isdigit() else "#777"
         traces.append(go.Scatter(x=[None if v is None else round(v, 4) for v in xs],
                                  y=ys, mode="lines", line=dict(color=line, width=1.6),
                                  hoverinfo="skip", showlegend=False))
     leaf_ids = [ids[int(i)] for i in tree["ivl"]]
-    ticks = [5 + 10 * i for i in range(len(leaf_ids))]
+    # Node positions as scipy places them: leaves at 5, 15, 25, ...; a join midway between its two
+    # children, at its distance.
+    pos = {int(leaf): 5.0 + 10 * i for i, leaf in enumerate(tree["ivl"])}
+    members: dict[int, list[int]] = {i: [ids[i]] for i in range(n)}
+    node_x, node_y, node_text = [], [], []
+    for k, (a, b, dist, _) in enumerate(z):
+        a, b = int(a), int(b)
+        node = n + k
+        pos[node] = (pos[a] + pos[b]) / 2
+        members[node] = members[a] + members[b]
+        below = ", ".join(map(str, sorted(members[node])[:12])) + (" …" if len(members[node]) > 12 else "")
+        words = ", ".join(node_words(data, members[node]))
+        node_x.append(round(float(dist), 4))
+        node_y.append(pos[node])
+        node_text.append(f"joins topics {plotly_text(below)} at distance {dist:.2f}"
+                         + (f"<br>shared words: {plotly_text(words)}" if words else ""))
+    traces.append(go.Scatter(x=node_x, y=node_y, mode="markers", hovertext=node_text, hoverinfo="text",
+                             marker=dict(size=7, color="#444", symbol="circle"), showlegend=False))
     fig = go.Figure(traces)
     figure = finish(fig, figure_height(len(leaf_ids), per_row=20, base=80),
-                     yaxis=dict(tickvals=ticks, ticktext=[topic_label(data, t) for t in leaf_ids],
-                                autorange="reversed", zeroline=False),
-                     xaxis=dict(title="distance (1 − cosine similarity)", zeroline=False))
-    caption = ("Topics joined by average-linkage clustering of their centroid distances: "
-               "the further left two topics meet, the closer they are." + capped_note(data))
-    return FigureSpec("hierarchy", "Topic hierarchy", caption, figure)
+                    yaxis=dict(tickvals=[pos[int(i)] for i in tree["ivl"]],
+                               ticktext=[topic_label(data, t) for t in leaf_ids], autorange="reversed", zeroline=False),
+                    xaxis=dict(title="distance (1 − cosine similarity)", zeroline=False))
+    caption = ("Topics joined by average-linkage clustering of their centroid distances: the further left two "
+               "topics meet, the closer they are. Hover a join (dot) for the topics below it and the words they "
+               f"share. Coloured branches are groups that join below {cut:.2f} (70% of the largest distance); "
+               "grey lines join those groups." + capped_note(data))
+    return FigureSpec("hierarchy", "Topic tree", caption, figure)
