@@ -122,16 +122,21 @@ def test_documents_pool_their_units_into_one_reference_text():
     langs = ["de"] * 4
     words = {0: ["klinik", "arzt"], 1: ["reise", "strand"]}
     by_unit = coherence_metrics([0, 0, 1, 1], langs, words, tokens, top_k=2)
-    assert by_unit["per_topic"][0]["npmi"] == -1.0 and by_unit["npmi_documents_pooled"] == 0
+    assert by_unit["per_topic"][0]["npmi"] == -1.0 and by_unit["npmi_window"] == 1
     assert by_unit["npmi_reference_texts"] == 4
     by_doc = coherence_metrics([0, 0, 1, 1], langs, words, tokens, top_k=2, doc_ids=["a", "a", "b", "b"])
     assert by_doc["per_topic"][0]["npmi"] == pytest.approx(_npmi(1, 1, 1, 2))
-    assert by_doc["npmi_documents_pooled"] == 1 and by_doc["npmi_reference_texts"] == 2
+    assert by_doc["npmi_window"] == 5 and by_doc["npmi_reference_texts"] == 2
     # one unit per document is the same as no documents
     same = coherence_metrics([0, 0, 1, 1], langs, words, tokens, top_k=2, doc_ids=["a", "b", "c", "d"])
-    assert same["npmi"] == by_unit["npmi"] and same["npmi_documents_pooled"] == 0
+    assert same["npmi"] == by_unit["npmi"] and same["npmi_window"] == 1
+    # windows of one unit within the documents: back to units
+    one = coherence_metrics([0, 0, 1, 1], langs, words, tokens, top_k=2, doc_ids=["a", "a", "b", "b"], window=1)
+    assert one["npmi"] == by_unit["npmi"] and one["npmi_reference_texts"] == 4
     with pytest.raises(ToolkitError, match="doc_ids"):
         coherence_metrics([0, 0, 1, 1], langs, words, tokens, top_k=2, doc_ids=["a"])
+    with pytest.raises(ToolkitError, match=r"^window must be an integer >= 1"):
+        coherence_metrics([0, 0, 1, 1], langs, words, tokens, top_k=2, doc_ids=["a"] * 4, window=0)
 
 
 def test_topics_below_the_corpus_baseline_are_flagged():

@@ -202,15 +202,29 @@ def _set_offline_default() -> None:
 
 
 @app.command()
-def run(config: Path = typer.Argument(..., help="Experiment config (YAML)."),
+def run(config: Optional[Path] = typer.Argument(None, help="Experiment config (YAML); optional with --corpus."),
         set_: Optional[List[str]] = typer.Option(None, "--set", help="Override a key: key.path=value (repeatable)."),
         out: Optional[Path] = typer.Option(None, "--out", help="Exact run directory (new or empty)."),
+        corpus: Optional[Path] = typer.Option(
+            None, "--corpus", help="The corpus file or folder (sets corpus.path); without a config every other "
+            "setting is the default and the unit is chosen from the text lengths."),
         ) -> None:
     """Run one experiment and write its run directory."""
     with _user_errors():
-        from toolkit.config import load_config
+        from toolkit.config import load_config, load_config_dict
+        from toolkit.errors import ConfigError
 
-        cfg = load_config(config, set_ or [])
+        if config is None and corpus is None:
+            raise ConfigError("name a config file or a corpus: topicbridge run CONFIG, or topicbridge run "
+                              "--corpus FILE")
+        if corpus is not None:
+            from toolkit.config_starter import corpus_config
+
+            cfg, note = corpus_config(corpus, set_ or [], base=load_config_dict(config) if config else None)
+            if note:
+                print(f"corpus.unit: {cfg.corpus.unit} ({note}; set --set corpus.unit=... to choose)")
+        else:
+            cfg = load_config(config, set_ or [])
         if not cfg.embedding.allow_download:
             _set_offline_default()
         from toolkit.experiment import run_experiment
@@ -224,6 +238,26 @@ def run(config: Path = typer.Argument(..., help="Experiment config (YAML)."),
         summary = f"{m.get('n_topics', '?')} topics, outliers {m.get('outlier_share', 0):.0%}"
         _print_warnings(m)
         print(f"run written to {outcome.path}  ({summary})")
+
+
+@app.command()
+def init(path: Path = typer.Argument(Path("topicbridge.yaml"), help="The config file to write (must not exist)."),
+         corpus: Optional[Path] = typer.Option(
+             None, "--corpus", help="Fill in corpus.path, and corpus.unit chosen from the text lengths."),
+         ) -> None:
+    """Write a commented starter config: the main keys with their defaults and what each does."""
+    with _user_errors():
+        from toolkit.config_starter import choose_unit, starter_config
+        from toolkit.errors import ConfigError
+        from toolkit.files import atomic_write
+
+        if path.exists():
+            raise ConfigError(f"{path} exists; name a new file (topicbridge init other.yaml) or remove it")
+        unit, note = choose_unit(corpus) if corpus is not None else (None, None)
+        text = starter_config(str(corpus) if corpus is not None else None, unit).encode("utf-8")
+        atomic_write(path, lambda fh: fh.write(text))
+        print(f"config written to {path}" + (f"  (corpus.unit: {unit}: {note})" if note else ""))
+        print(f"run it with: topicbridge run {path}")
 
 
 @app.command()

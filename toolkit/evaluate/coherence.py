@@ -1,9 +1,11 @@
 """Topic word quality: NPMI coherence within each language, and topic diversity.
 
-Coherence is measured on the corpus itself, one language at a time. The reference texts are the
-corpus *documents* (every unit of one document pooled, per language) when ``doc_ids`` are
-given and some document has more than one unit; otherwise each unit is a reference text
-(``npmi_documents_pooled`` says which). Single sentences are short, so NPMI over them runs low for
+Coherence is measured on the corpus itself, one language at a time. The reference texts are
+*windows*: up to ``window`` (5) consecutive units of one document, in one language, pooled
+(``doc_ids`` name the documents; a one-unit document is one window, and without ``doc_ids``
+every unit is its own window). A window of a few sentences is where topic words co-occur; a
+whole long document would count every pair in it as co-occurring, a single sentence almost
+none (``npmi_window`` and ``npmi_reference_texts`` record the reference). Single sentences are short, so NPMI over them runs low for
 any word list: the value means something only next to the **corpus baseline**
 (``npmi_baseline``), the mean NPMI of lists of ``top_k`` words drawn at random (seeded) from
 the topics' words in the same language and scored the same way. A topic below it
@@ -116,6 +118,7 @@ def coherence_metrics(
     *,
     top_k: int = 10,
     doc_ids: Sequence[Any] | None = None,
+    window: int = 5,
     baseline_draws: int = 30,
     seed: int = 0,
 ) -> dict[str, Any]:
@@ -135,7 +138,10 @@ def coherence_metrics(
     top_k : int, default 10
         Words per topic to score.
     doc_ids : sequence, optional
-        Document of every unit: units of one document (and language) form one reference text.
+        Document of every unit, units in document order: up to ``window`` consecutive units of
+        one document (and language) form one reference text.
+    window : int, default 5
+        Units per reference window.
     baseline_draws : int, default 30
         Random word lists per language for ``npmi_baseline``.
     seed : int, default 0
@@ -149,8 +155,8 @@ def coherence_metrics(
         (needs only ``topic_words``); ``n_topics_scored``; ``per_topic`` with ``npmi``,
         ``npmi_by_lang`` (mean per language) and ``npmi_pairs`` (scored pairs), and
         ``npmi_baseline`` (of the topic's languages) and ``below_baseline``; overall
-        ``npmi_baseline``, ``npmi_below_baseline`` (topics below it), ``npmi_documents_pooled``
-        (1 when the reference texts are documents, 0 when units) and ``npmi_reference_texts``.
+        ``npmi_baseline``, ``npmi_below_baseline`` (topics below it), ``npmi_window`` (units per
+        reference text; 1 without documents of several units) and ``npmi_reference_texts``.
     """
     if isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 2:
         raise ToolkitError(
@@ -164,7 +170,7 @@ def coherence_metrics(
         "n_topics_scored": None,
         "npmi_baseline": None,
         "npmi_below_baseline": None,
-        "npmi_documents_pooled": None,
+        "npmi_window": None,
         "npmi_reference_texts": None,
         "per_topic": {},
         "warnings": [],
@@ -187,10 +193,16 @@ def coherence_metrics(
     n_docs: dict[str, int] = {}
     if doc_ids is not None:
         check_length("doc_ids", doc_ids, n_units)
+    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
+        raise ToolkitError(f"window must be an integer >= 1 (units per reference text); got {window!r}.")
     pooled = doc_ids is not None and len(set(doc_ids)) < n_units
-    ref_of: dict[tuple[str, Any], int] = {}
+    ref_of: dict[tuple[str, Any, int], int] = {}
+    position: dict[tuple[str, Any], int] = {}
     for i, (code, toks) in enumerate(zip(codes, tokens)):
-        key = (code, doc_ids[i] if pooled else i)
+        doc = (code, doc_ids[i] if pooled else i)
+        at = position.get(doc, 0)
+        position[doc] = at + 1
+        key = (*doc, at // int(window))
         if key not in ref_of:
             ref_of[key] = len(ref_of)
             n_docs[code] = n_docs.get(code, 0) + 1
@@ -236,7 +248,7 @@ def coherence_metrics(
             below.append(topic)
     out["npmi_baseline"] = float(np.mean(list(baseline.values()))) if baseline else None
     out["npmi_below_baseline"] = len(below)
-    out["npmi_documents_pooled"] = int(pooled)
+    out["npmi_window"] = int(window) if pooled else 1
     out["npmi_reference_texts"] = int(sum(n_docs.values()))
     out["npmi"] = float(np.mean(scores)) if scores else None
     out["n_topics_scored"] = len(scores)

@@ -33,6 +33,7 @@ import numpy as np
 from toolkit.errors import ParameterError, TopicModelError
 
 __all__ = ["TopicTree", "build_tree", "weighted_ward", "cut_merges", "centroid_silhouette", "centroid_distances",
+           "tree_record", "base_topics", "level_plan", "relabel_record",
            "candidate_counts", "count_range"]
 
 log = logging.getLogger(__name__)
@@ -247,3 +248,74 @@ def build_tree(X: np.ndarray, *, base_size: int, min_clusters: int, max_clusters
         tree.scores[k] = round(centroid_silhouette(dist, sizes, tree.cut(k)), 4)
     log.info("topic tree: %d base clusters, counts %d..%d scored", tree.n_base, lo, hi)
     return tree
+
+
+def tree_record(tree: TopicTree, base_topic: np.ndarray) -> dict:
+    """The tree as JSON-ready lists, with the final topic of every base cluster (``-1``: none)."""
+    return {"merges": tree.merges.tolist(), "sizes": tree.sizes.tolist(),
+            "base_topic": [int(t) for t in base_topic]}
+
+
+def base_topics(base_labels: np.ndarray, topics: np.ndarray, n_base: int) -> np.ndarray:
+    """The final topic holding most units of every base cluster (``-1`` when it has none)."""
+    out = np.full(n_base, -1, dtype=int)
+    for b in range(n_base):
+        held = topics[base_labels == b]
+        held = held[held >= 0]
+        if held.size:
+            values, counts = np.unique(held, return_counts=True)
+            out[b] = int(values[np.argmax(counts)])
+    return out
+
+
+def level_plan(record: dict | None, present: list[int], n_topics: int) -> dict[int, int]:
+    """Merge plan (topic -> topic it joins) that cuts the topic tree at ``n_topics``.
+
+    Parameters
+    ----------
+    record : dict or None
+        :func:`tree_record` of the fit (``details["clustering"]["tree"]``).
+    present : list of int
+        The topics there are now.
+    n_topics : int
+        The tree level wanted: at most the number of tree topics there are now (a level
+        is a union of the current topics; a finer one needs a new fit).
+
+    Raises
+    ------
+    ParameterError
+        Without a tree (``clustering.method`` other than ``hierarchy``), or for a level that
+        is not coarser than the current topics.
+    """
+    if not record or "merges" not in record:
+        raise ParameterError("n_topics", "this model has no topic tree (fit it with clustering.method: hierarchy)")
+    base_topic = np.asarray(record["base_topic"], dtype=int)
+    n_base = base_topic.size
+    if isinstance(n_topics, bool) or not isinstance(n_topics, (int, np.integer)) or not 1 <= n_topics:
+        raise ParameterError("n_topics", f"expected an integer >= 1, got {n_topics!r}")
+    merges = np.asarray(record["merges"], dtype=np.int64).reshape(-1, 2)
+    sizes = np.asarray(record["sizes"], dtype=np.int64)
+    # Each current topic follows its largest base cluster up the tree.
+    anchor: dict[int, int] = {}
+    for b in np.argsort(-sizes, kind="stable"):
+        t = int(base_topic[b])
+        if t >= 0 and t in present:
+            anchor.setdefault(t, int(b))
+    if not 1 <= n_topics <= len(anchor):
+        raise ParameterError("n_topics", f"expected a level from 1 to {len(anchor)} (the tree's topics now); "
+                             f"got {n_topics}: a finer level needs a new fit with clustering.n_clusters={n_topics}")
+    for k in range(n_topics, n_base + 1):  # the first cut that leaves n_topics groups of current topics
+        cut = cut_merges(merges, n_base, k)
+        groups = {t: int(cut[b]) for t, b in anchor.items()}
+        if len(set(groups.values())) >= n_topics:
+            break
+    head: dict[int, int] = {}
+    for t in sorted(groups):
+        head.setdefault(groups[t], t)
+    return {t: head[g] for t, g in groups.items() if head[g] != t}
+
+
+def relabel_record(record: dict, mapping: dict) -> None:
+    """Rename the topics of a :func:`tree_record` in place after a curation (``old -> new`` ids)."""
+    new = {int(k): int(v) for k, v in mapping.items()}
+    record["base_topic"] = [new.get(t, t) if t >= 0 else t for t in record["base_topic"]]
