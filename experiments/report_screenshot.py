@@ -33,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--width", type=int, default=1400)
     parser.add_argument("--height", type=int, default=4000)
     parser.add_argument("--budget-ms", type=int, default=5000, help="virtual time for scripts")
+    parser.add_argument("--only", help="show only these sections (comma-separated ids, e.g. fig-map,fig-time): "
+                                       "a copy of the page hides the others")
     args = parser.parse_args(argv)
     if (args.run_dir is None) == (not args.demo):
         parser.error("give RUN_DIR or --demo (not both)")
@@ -45,6 +47,14 @@ def main(argv: list[str] | None = None) -> int:
                 out_dir = Path(tmp) / "report"
                 write_report(run, out_dir)
                 page = out_dir / "report.html"
+            if args.only:
+                keep = ", ".join(f"#{name.strip()}" for name in args.only.split(","))
+                style = (f"<style>header.hero, nav.toc, main > section:not({keep}), main > p, footer "
+                         "{ display: none !important; }</style>")
+                copy = Path(tmp) / "only" / page.name
+                copy.parent.mkdir()
+                copy.write_text(page.read_text("utf-8").replace("</head>", style + "</head>", 1), "utf-8")
+                page = copy
             args.out.parent.mkdir(parents=True, exist_ok=True)
             result = open_in_chromium(page, screenshot=args.out, dump_dom=True, width=args.width,
                                       height=args.height, budget_ms=args.budget_ms)

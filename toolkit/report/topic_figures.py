@@ -114,7 +114,7 @@ def similarity_figure(data: ReportData) -> FigureSpec | None:
     figure = finish(fig, size, yaxis=dict(autorange="reversed", type="category"),
                      xaxis=dict(type="category", title="topic", tickangle=0,
                                 showticklabels=len(labels) <= 80))
-    caption = ("Cosine similarity of topic centroid embeddings, in the order of the hierarchy "
+    caption = ("Cosine similarity of topic centroid embeddings, in the order of the topic tree "
                "below; bright off-diagonal blocks are topics that could be merged." + capped_note(data))
     return FigureSpec("similarity", "Topic similarity", caption, figure)
 
