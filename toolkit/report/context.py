@@ -12,8 +12,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+from toolkit.report.themes import theme_section
 from toolkit.report.data import ReportData, TopicInfo
 from toolkit.report.text import truncate
+from toolkit.report.labels import coherence_summary
 
 __all__ = ["KEY_METRICS", "TOPIC_STAT_NAMES", "format_value", "language_mix", "run_name", "rebuild_command",
            "report_context"]
@@ -257,6 +259,8 @@ def report_context(data: ReportData, *, max_representatives: int = 3,
         "topics_total": len(data.topics),
         "topics_hidden": len(data.topics) - len(shown_topics),
         "themes": _themes(data, max_theme_segments, text_limit),
+        "theme_units": theme_section(data, text_limit),
+        "coherence": coherence_summary(data),
         "drift": _drift(data, text_limit),
         "provenance": _provenance(data),
         "config_text": data.config_text,

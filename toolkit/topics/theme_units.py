@@ -14,12 +14,11 @@ Evidence for unit ``i`` and theme ``k`` (docs/themes.md has the reasoning and th
    one theme than of any other) is a keyword unit of that theme.
 
 Decision: each unit's candidate theme is its keyword theme, else the theme with the highest
-combined evidence (1 + 2). A keyword unit joins its theme when its evidence for it is at least
-the median of the units about other themes (the keyword does not contradict the text's
-meaning); any other unit joins only when its evidence clears the theme's **bar**: the
-``1 - alpha`` quantile of the evidence that the units whose candidate is another theme have for
-this one. The bar is thus read off the corpus for every theme: ``alpha`` is the share of units
-about other themes that would clear it, a false-positive rate, not a similarity chosen by hand.
+combined evidence (1 + 2). A keyword unit joins its keyword theme (a researcher's word is
+decisive; choose keywords that do not also mean something else); any other unit joins only when its evidence clears the theme's **bar**, set by the
+Benjamini-Hochberg procedure against an empirical null read off the bulk of the corpus (see
+:func:`_bars`): ``alpha`` is the expected share of the units joined by similarity alone that are
+not about the theme (a false discovery rate), not a similarity chosen by hand.
 A corpus with no text about a theme gives that theme (almost) no units.
 """
 
@@ -63,7 +62,7 @@ class UnitThemes:
     bars : ndarray of shape (n_themes,)
         Evidence a unit without a keyword must exceed to join each theme.
     floors : ndarray of shape (n_themes,)
-        Evidence a keyword unit must reach (the median of the units about other themes).
+        The median evidence of the corpus for each theme (what :attr:`strength` is measured from).
     centres : ndarray of shape (n_themes, dim)
         Refined theme centres (unit length).
     center, scale : ndarray of shape (n_themes,)
@@ -98,13 +97,12 @@ class UnitThemes:
 
     @property
     def strength(self) -> np.ndarray:
-        """Per unit: evidence for its theme minus that theme's bar (``nan`` without a theme).
-
-        Positive for every embedding unit; a keyword unit may sit below the bar."""
+        """Per unit: evidence for its theme minus the median evidence for that theme of the units
+        about other themes (``nan`` without a theme), in units of the corpus's spread."""
         out = np.full(self.theme.shape[0], np.nan)
         has = self.theme >= 0
         k = self.theme[has]
-        out[has] = self.scores[has, k] - self.bars[k]
+        out[has] = self.scores[has, k] - self.floors[k]
         return out
 
     def state(self) -> dict[str, Any]:
@@ -209,7 +207,7 @@ def _decide(F: np.ndarray, best: np.ndarray, keyword: np.ndarray, bars: np.ndarr
             ) -> tuple[np.ndarray, list[str]]:
     idx = np.arange(F.shape[0])
     own = F[idx, best]
-    by_keyword = keyword & (own >= floors[best])
+    by_keyword = keyword
     by_embedding = ~keyword & (own > bars[best])
     theme = np.where(by_keyword | by_embedding, best, -1)
     source = ["keyword" if a else "embedding" if b else "" for a, b in zip(by_keyword.tolist(), by_embedding.tolist())]
@@ -217,31 +215,33 @@ def _decide(F: np.ndarray, best: np.ndarray, keyword: np.ndarray, bars: np.ndarr
 
 
 def _bars(F: np.ndarray, best: np.ndarray, keyword: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
-    """Per theme: the bar (Benjamini-Hochberg at ``alpha`` over empirical p-values) and the floor.
+    """Per theme: the bar (Benjamini-Hochberg at ``alpha`` against an empirical null) and the floor.
 
-    The null sample for theme ``k`` is the evidence for ``k`` of the units whose candidate is
-    another theme. Each candidate of ``k`` without a keyword gets the p-value
-    ``(1 + #null >= f) / (1 + #null)``; the Benjamini-Hochberg step keeps the largest set whose
-    expected share of units not about ``k`` is at most ``alpha``, and the bar sits just below
-    the weakest unit kept (``inf`` when none is kept).
+    The null for theme ``k`` is read off the bulk of the corpus (Efron's empirical null): a
+    theme is about a minority of the units, so the median and the MAD of every unit's evidence
+    for ``k`` describe the units *not* about it. Each candidate of ``k`` without a keyword gets
+    the normal tail probability of its evidence under that null; the Benjamini-Hochberg step
+    keeps the largest set whose expected share of units not about ``k`` is at most ``alpha``,
+    and the bar sits just below the weakest unit kept (``inf`` when none is kept). The floor,
+    which keyword units must reach, is the null's median.
     """
+    from scipy.stats import norm
+
     k_count = F.shape[1]
     bars = np.full(k_count, np.inf)
     floors = np.empty(k_count)
     for k in range(k_count):
-        null = np.sort(F[best != k, k])
-        if null.size == 0:  # every unit's candidate is this theme: nothing to compare against
-            null = np.sort(F[:, k])
-        floors[k] = float(np.median(null))
+        col = F[:, k]
+        center = float(np.median(col))
+        spread = float(np.median(np.abs(col - center)) * 1.4826) or float(col.std()) or 1.0
+        floors[k] = center
         cand = np.sort(F[(best == k) & ~keyword, k])[::-1]
         if cand.size == 0:
             continue
-        above = null.size - np.searchsorted(null, cand, side="left")
-        pvals = (1.0 + above) / (1.0 + null.size)
+        pvals = norm.sf((cand - center) / spread)
         ok = np.nonzero(pvals <= alpha * np.arange(1, cand.size + 1) / cand.size)[0]
         if ok.size:
-            weakest = cand[ok[-1]]
-            bars[k] = float(np.nextafter(weakest, -np.inf))
+            bars[k] = float(np.nextafter(cand[ok[-1]], -np.inf))
     return bars, floors
 
 
@@ -311,17 +311,21 @@ def assign_unit_themes(embeddings: np.ndarray, topics: np.ndarray, names: Sequen
         terms = _topic_terms(Z, topics)
         F = _combine(Z, topics, terms)
         best, keyword = _candidates(F, hits)
+        bars, floors = _bars(F, best, keyword, alpha)
+        theme, _ = _decide(F, best, keyword, bars, floors)
+        # Only units that already carry the theme re-centre it: its keyword units when it has
+        # some (a researcher's words beat similarity to a short name), else the units that
+        # cleared its bar. A theme nothing is about keeps its starting point instead of
+        # drifting onto whichever cluster happens to lie nearest.
         new = []
         for k in range(len(names)):
-            mine = best == k
-            # The surest units re-centre the theme: its keyword units when it has some (a
-            # researcher's words beat similarity to a short name), else the upper half of
-            # the units whose best theme it is.
-            sure = mine & keyword
-            if not sure.any() and mine.any():
-                sure = mine & (F[:, k] >= np.median(F[mine, k]))
+            sure = (theme == k) & keyword
+            if not sure.any():
+                sure = theme == k
             new.append(P[k] + X[sure].sum(axis=0))
         centres = unit_rows(np.stack(new))
+    # Scored with the centres as saved (float32), so a saved model reproduces the fit exactly.
+    centres = centres.astype(np.float32).astype(np.float64)
     Z, center, scale = _standardise(X @ centres.T)
     terms = _topic_terms(Z, topics)
     F = _combine(Z, topics, terms)
