@@ -114,8 +114,8 @@ def theme_tables(units: UnitThemes, corpus: Corpus, config: ExperimentConfig) ->
             "name": name, "units": int(mine.size), "keyword_units": keyword,
             "embedding_units": int(mine.size - keyword),
             "bar": None if not np.isfinite(units.bars[k]) else round(float(units.bars[k]), 4),
-            # Match strength: the median evidence of the theme's units above its bar (in units of the
-            # corpus's spread of similarity to the theme); weak when most units barely clear it.
+            # Match strength: how far the theme's median unit stands above the units about other
+            # themes (in units of the corpus's spread of similarity to the theme).
             "strength": None if mine.size == 0 else round(float(np.nanmedian(strength[mine])), 4),
             "typical": {}, "borderline": {},
         }
