@@ -100,6 +100,22 @@ def _topic_stats(metrics: dict[str, Any]) -> list[tuple[str, str]]:
             if not isinstance(v, (dict, list)) and k != "size"]
 
 
+def _label_table(data: ReportData, max_labels: int = 20) -> dict[str, Any] | None:
+    """Topics x gold labels (the most frequent ``max_labels``) as counts, for the Markdown report
+    (the HTML report draws the same counts as a heatmap)."""
+    from toolkit.report.overview_figures import label_counts
+
+    counted = label_counts(data)
+    if counted is None:
+        return None
+    rows, cols, counts = counted
+    keep = list(range(min(max_labels, len(cols))))
+    return {"labels": [cols[j] for j in keep], "more": len(cols) - len(keep),
+            "rows": [{"topic": t, "name": data.topic(t).name if data.topic(t) else str(t),
+                      "counts": [int(counts[i, j]) for j in keep], "total": int(counts[i].sum())}
+                     for i, t in enumerate(rows)]}
+
+
 def _topic_row(topic: TopicInfo, languages: list[str], texts: dict[str, str],
                max_representatives: int, text_limit: int) -> dict[str, Any]:
     reps: dict[str, list[dict[str, str]]] = {}
@@ -258,6 +274,7 @@ def report_context(data: ReportData, *, max_representatives: int = 3,
                    for t in shown_topics],
         "topics_total": len(data.topics),
         "topics_hidden": len(data.topics) - len(shown_topics),
+        "label_table": _label_table(data),
         "themes": _themes(data, max_theme_segments, text_limit),
         "theme_units": theme_section(data, text_limit),
         "coherence": coherence_summary(data),
