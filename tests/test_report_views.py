@@ -111,7 +111,8 @@ def test_node_words_put_shared_words_first():
               2: SimpleNamespace(keywords=["medizin", "akupunktur", "patient"]),
               3: SimpleNamespace(keywords=["grenze", "medizin"])}
     stub = SimpleNamespace(topic=topics.get)
-    assert node_words(stub, [1, 2, 3], top=4) == ["medizin", "patient", "klinik", "akupunktur"]
+    # in most topics first, then by best rank (ties by the word)
+    assert node_words(stub, [1, 2, 3], top=5) == ["medizin", "patient", "grenze", "klinik", "akupunktur"]
     assert node_words(stub, [1], top=2) == ["klinik", "patient"]
 
 
