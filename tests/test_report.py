@@ -215,8 +215,8 @@ def test_html_has_every_figure_and_a_language_toggle_on_the_map(built):
     run, _, page, _ = built
     payload = figure_payload(page)
     keys = [f["key"] for f in payload["figures"]]
-    assert keys == ["map", "sizes", "languages", "similarity", "hierarchy", "distance", "labels", "time",
-                    "time_languages", "documents"]
+    assert keys == ["map", "sizes", "languages", "similarity", "hierarchy", "keyword_scores", "distance", "labels",
+                    "time", "time_languages", "documents"]
     for key in keys:
         assert f'id="plot-{key}"' in page
     assert payload["template"]["layout"]  # shared template inlined once
@@ -301,7 +301,7 @@ def test_report_without_dates_coordinates_or_enough_topics(tmp_path):
     assert [p.name for p in paths] == ["report.md", "report.html", "topic_sizes.png", "topic_language.png"]
     page = (run / "report.html").read_text("utf-8")
     keys = [f["key"] for f in figure_payload(page)["figures"]]
-    assert keys == ["sizes", "languages", "documents"] or keys == ["sizes", "languages"]
+    assert keys in (["sizes", "languages", "keyword_scores", "documents"], ["sizes", "languages", "keyword_scores"])
     assert "need at least two topics" in page
     assert "no segment has a date" in page
     assert "no x/y coordinates" in page

@@ -106,9 +106,9 @@ def test_every_figure_renders_without_console_errors(rendered):
     assert result.returncode == 0, result.log[-2000:]
     assert page_messages(result) == []
     dom = result.dom
-    assert dom.count('data-figure="') == 10  # every figure applies to this run
-    assert 'data-figures-rendered="10"' in dom
-    assert dom.count('class="plot-container plotly"') == 10
+    assert dom.count('data-figure="') == 11  # every figure applies to this run
+    assert 'data-figures-rendered="11"' in dom
+    assert dom.count('class="plot-container plotly"') == 11
     assert dom.count('class="main-svg"') >= 10
     status = re.search(r'<p id="report-status"[^>]*>', dom).group(0)
     assert "data-errors" not in status and "hidden" in status

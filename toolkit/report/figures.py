@@ -17,6 +17,7 @@ from toolkit.report.data import ReportData
 from toolkit.report.document_figures import per_document_figure
 from toolkit.report.figure_base import (FIGURE_TOPICS, OTHER_TOPICS, OUTLIER_COLOR, FigureSpec, figure_topics,
                                         language_colors, shared_template, topic_axis_label, topic_colors)
+from toolkit.report.labels import keyword_bars_figure, topic_count_figure
 from toolkit.report.map_figure import LARGE_MAP_HOVER_CHARS, MAP_MAX_POINTS, WEBGL_THRESHOLD, map_figure
 from toolkit.report.overview_figures import distance_map_figure, labels_figure
 from toolkit.report.time_figures import (MAX_TIME_BINS, over_time_by_language_figure, over_time_figure, time_bins,
@@ -42,6 +43,8 @@ BUILDERS: tuple[tuple[str, Callable[[ReportData], FigureSpec | None], str], ...]
     ("similarity", similarity_figure,
      "Topic similarity and hierarchy need at least two topics with a similarity matrix."),
     ("hierarchy", hierarchy_figure, ""),
+    ("topic_count", topic_count_figure, ""),
+    ("keyword_scores", keyword_bars_figure, "No keyword scores: topics.json has no weighted keywords."),
     ("distance", distance_map_figure, "No intertopic distance map: it needs at least three topics."),
     ("labels", labels_figure, "No topics against gold labels: assignments.csv has no label."),
     ("time", over_time_figure, "No topics over time: no segment has a date."),
