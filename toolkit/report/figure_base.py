@@ -108,7 +108,7 @@ def finish(fig: go.Figure, height: int, **layout) -> dict:
 
 def count_axis(max_count: float) -> dict:
     """An axis of segment counts: whole-number ticks when counts are small."""
-    return dict(title="segments", dtick=1) if max_count <= 8 else dict(title="segments")
+    return dict(title="units", dtick=1) if max_count <= 8 else dict(title="units")
 
 
 def figure_height(n_rows: int, per_row: int = 22, base: int = 120, minimum: int = 320) -> int:
