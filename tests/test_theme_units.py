@@ -261,3 +261,45 @@ def _run_without_themes(tmp_path):
                  "report.md", "report.html"):
         (run / name).write_text("{}" if name.endswith(".json") else "", encoding="utf-8")
     sample_for_coding(run, 5)
+
+
+# ------------------------------------------------------------------ the Python API
+
+def _themed_model():
+    from toolkit import TopicBridge
+
+    texts = ["Медицинский туризм в Китае растёт", "Medizintourismus nach China wächst", "中国医疗旅游增长",
+             "Погода была хорошая", "Das Wetter war schön", "天气很好",
+             "Традиционная китайская медицина популярна", "Traditionelle chinesische Medizin ist beliebt",
+             "中医很受欢迎"] * 4
+    langs = ["ru", "de", "zh"] * 12
+    model = TopicBridge(seed=1, corpus__unit="document", embedding__model="hashing", clustering__method="kmeans",
+                        clustering__n_clusters=3, **{"themes.items": [
+                            {"name": "medical tourism", "keywords": ["туризм", "Medizintourismus", "旅游"]},
+                            {"name": "traditional medicine", "keywords": ["традиционный", "traditionell", "中医"]}]})
+    return model.fit(texts, langs=langs)
+
+
+def test_theme_info_prevalence_and_new_documents(tmp_path):
+    from toolkit import TopicBridge
+    from toolkit.errors import TopicModelError
+
+    model = _themed_model()
+    info = model.theme_info()
+    assert list(info["theme"]) == ["medical tourism", "traditional medicine", "none"]
+    assert info["units"].sum() == 36 and int(info.loc[0, "units"]) == 12
+    by_lang = model.theme_prevalence(by="lang")
+    assert set(by_lang["group"]) == {"de", "ru", "zh"}
+    with pytest.raises(ParameterError, match="by"):
+        model.theme_prevalence(by="country")
+    new = model.assign_themes(["Туризм и лечение", "Es regnet"], langs=["ru", "de"])
+    assert list(new["theme"]) == ["medical tourism", ""]
+    model.save(tmp_path / "m")
+    loaded = TopicBridge.load(tmp_path / "m")
+    assert loaded.theme_info().equals(info)
+    assert list(loaded.assign_themes(["Туризм и лечение"], langs=["ru"])["theme"]) == ["medical tourism"]
+    plain = TopicBridge(seed=1, corpus__unit="document", embedding__model="hashing", clustering__method="kmeans",
+                        clustering__n_clusters=2).fit(["green apples grow", "red cars drive", "apples grow fast",
+                                                        "cars drive fast"] * 3)
+    with pytest.raises(TopicModelError, match="no named themes"):
+        plain.theme_info()

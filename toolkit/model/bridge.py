@@ -39,13 +39,14 @@ from toolkit.model.fitting import (
     no_progress,
 )
 from toolkit.model.inputs import documents_from, per_document, unit_embeddings
+from toolkit.model.theme_api import ThemeMethods
 
 __all__ = ["TopicBridge"]
 
 log = logging.getLogger(__name__)
 
 
-class TopicBridge:
+class TopicBridge(ThemeMethods):
     """A multilingual topic model: embed, align, reduce, cluster, describe in every language.
 
     Parameters

@@ -59,7 +59,13 @@ def describe_again(model: Any, topics: np.ndarray) -> None:
     labels.update({t: label for t, label in model.custom_labels_.items() if t in labels})
     details = dict(old.details)
     themes: dict[int, str | None] = {t: None for t in present}
-    if model.theme_vectors_ is not None:
+    if old.unit_themes is not None:
+        # Units keep their own themes; a curated topic is named by the theme most of its units carry.
+        from toolkit.model.themes import relabel_topics
+
+        themes = {t: relabel_topics(old.unit_themes, topics).get(t) for t in present}
+        details["themes"] = {**details.get("themes", {}), "per_theme": theme_summary(themes, topics)}
+    elif model.theme_vectors_ is not None:
         names = list(config.themes.all_names)
         matched, sims = match_themes(vectors, ref_topics, names, model.theme_vectors_,
                                      threshold=config.themes.threshold)
@@ -75,7 +81,7 @@ def describe_again(model: Any, topics: np.ndarray) -> None:
         topics=topics, labels=labels, keywords=described.keywords, keywords_by_lang=described.keywords_by_lang,
         representatives=reps, themes=themes, similarity_topics=described.similarity_topics,
         similarity=described.similarity, coords=old.coords, tokens=tokens, details=details,
-        counts=model.counts_, model=old.model)
+        counts=model.counts_, model=old.model, unit_themes=old.unit_themes)
     model.result_ = result
     model.metrics_ = evaluate_fit(result, corpus, config, sample, embedder=model.embedder_)
     model.index_ = UnitIndex.build(model.reference16_.astype(np.float32), ref_topics, model.index_.neighbors)

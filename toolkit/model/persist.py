@@ -116,6 +116,11 @@ def save_model(model: Any, path: Path) -> Path:
         arrays["coords"] = np.asarray(result.coords, dtype=np.float32)
     if model.theme_vectors_ is not None:
         arrays["theme_vectors"] = np.asarray(model.theme_vectors_, dtype=np.float32)
+    if result.unit_themes is not None:
+        from toolkit.model.themes import themes_to_saved
+
+        meta["unit_themes"], theme_arrays = themes_to_saved(result.unit_themes)
+        arrays.update(theme_arrays)
     return write_model_folder(path, meta, units, arrays)
 
 
@@ -200,5 +205,8 @@ def _restore(cls: type, path: Path, meta: dict, units: dict, arrays: dict, embed
     model.curation_ = list(meta["curation"])
     model.fit_info_ = dict(meta["fit"])
     model.theme_vectors_ = np.asarray(arrays["theme_vectors"], dtype=np.float32) if "theme_vectors" in arrays else None
+    from toolkit.model.themes import themes_from_saved
+
+    result.unit_themes = themes_from_saved(meta.get("unit_themes"), arrays)
     model.bertopic_ = None
     return model

@@ -20,7 +20,8 @@ from toolkit.embedding import Embedder
 from toolkit.topics.result import TopicResult
 from toolkit.topics.theme_units import UnitThemes
 
-__all__ = ["theme_prototypes", "fit_unit_themes", "theme_tables", "THEME_EXAMPLES"]
+__all__ = ["theme_prototypes", "fit_unit_themes", "theme_tables", "THEME_EXAMPLES", "themes_to_saved",
+           "themes_from_saved", "relabel_topics", "assign_new_units"]
 
 #: Typical and borderline units listed per theme and language in themes.json and the report.
 THEME_EXAMPLES = 3
@@ -64,6 +65,7 @@ def fit_unit_themes(result: TopicResult, corpus: Corpus, config: ExperimentConfi
     hits, unmatched = keyword_hits(tokens, corpus.texts, corpus.langs, [d.keywords for d in defs], tokenizer)
     units = assign_unit_themes(embeddings, result.topics, names, prototypes, hits, langs=corpus.langs,
                                alpha=cfg.alpha)
+    units.scores = units.scores.astype(np.float32)  # as a saved model keeps them
     mix = topic_theme_mix(result.topics, units.theme, len(names))
     result.themes = topic_themes(mix, names)
     result.unit_themes = units
@@ -126,3 +128,67 @@ def theme_tables(units: UnitThemes, corpus: Corpus, config: ExperimentConfig) ->
             entry["borderline"][lang] = [corpus.segments[i].id for i in order[::-1][:THEME_EXAMPLES]]
         themes_json["themes"].append(entry)
     return rows, themes_json
+
+
+# ---------------------------------------------------------------------- saving with a model
+
+_SOURCES = ("", "keyword", "embedding")
+
+
+def themes_to_saved(units: UnitThemes) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """What a saved model keeps of the unit themes: small values for model.json, arrays for
+    arrays.safetensors."""
+    topic_ids = sorted(units.topic_terms)
+    shift_langs = sorted(units.shifts)
+    meta = {"names": list(units.names), "alpha": units.alpha, "topic_ids": topic_ids, "shift_langs": shift_langs}
+    arrays = {
+        "themes.unit": units.theme.astype(np.int32),
+        "themes.source": np.asarray([_SOURCES.index(s) for s in units.source], dtype=np.int8),
+        "themes.scores": units.scores.astype(np.float32),
+        "themes.bars": units.bars.astype(np.float64), "themes.floors": units.floors.astype(np.float64),
+        "themes.centres": units.centres.astype(np.float32),
+        "themes.center": units.center.astype(np.float64), "themes.scale": units.scale.astype(np.float64),
+        "themes.topic_terms": (np.stack([units.topic_terms[t] for t in topic_ids]) if topic_ids
+                               else np.zeros((0, len(units.names)))).astype(np.float64),
+    }
+    if shift_langs:
+        arrays["themes.shifts"] = np.stack([units.shifts[lang] for lang in shift_langs]).astype(np.float64)
+    return meta, arrays
+
+
+def themes_from_saved(meta: dict[str, Any] | None, arrays: dict[str, np.ndarray]) -> UnitThemes | None:
+    """The :class:`UnitThemes` a saved model kept (``None`` for a model without themes)."""
+    if not meta or "themes.unit" not in arrays:
+        return None
+    names = list(meta["names"])
+    theme = np.asarray(arrays["themes.unit"], dtype=np.int64)
+    terms = {int(t): np.asarray(v, dtype=np.float64) for t, v in zip(meta["topic_ids"], arrays["themes.topic_terms"])}
+    shifts = ({lang: np.asarray(v, dtype=np.float64) for lang, v in zip(meta["shift_langs"], arrays["themes.shifts"])}
+              if meta.get("shift_langs") else {})
+    return UnitThemes(names=names, theme=theme, scores=np.asarray(arrays["themes.scores"], dtype=np.float32),
+                      source=[_SOURCES[int(i)] for i in arrays["themes.source"]],
+                      hits=np.zeros((theme.shape[0], len(names)), dtype=np.int32),
+                      bars=np.asarray(arrays["themes.bars"]), floors=np.asarray(arrays["themes.floors"]),
+                      centres=np.asarray(arrays["themes.centres"], dtype=np.float32),
+                      center=np.asarray(arrays["themes.center"]), scale=np.asarray(arrays["themes.scale"]),
+                      topic_terms=terms, alpha=float(meta["alpha"]), shifts=shifts)
+
+
+def relabel_topics(units: UnitThemes, topics: np.ndarray) -> dict[int, str | None]:
+    """Topic -> theme for (curated) topics: the theme more than half of each topic's units carry."""
+    from toolkit.topics.theme_units import topic_theme_mix, topic_themes
+
+    return topic_themes(topic_theme_mix(topics, units.theme, len(units.names)), units.names)
+
+
+def assign_new_units(units: UnitThemes, config: ExperimentConfig, corpus: Corpus, vectors: np.ndarray,
+                     topics: np.ndarray) -> UnitThemes:
+    """Themes of new units (aligned ``vectors``, their assigned ``topics``) against a fit's themes."""
+    from toolkit.topics.model import tokenizer_for
+    from toolkit.topics.theme_units import keyword_hits, score_units
+
+    tokenizer = tokenizer_for(config.topics)
+    tokens = tokenizer.tokenize_many(list(corpus.texts), list(corpus.langs))
+    by_name = {d.name: d.keywords for d in config.themes.definitions}
+    hits, _ = keyword_hits(tokens, corpus.texts, corpus.langs, [by_name.get(n, []) for n in units.names], tokenizer)
+    return score_units(vectors, topics, units.state(), hits, langs=corpus.langs)
