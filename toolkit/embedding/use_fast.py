@@ -54,7 +54,7 @@ __all__ = [
 ]
 
 #: Tokens per forward-pass micro-batch (see docs/benchmarks.md for the measurement).
-TOKEN_BUDGET = 1024
+TOKEN_BUDGET = 4096
 #: Below this many texts the pool is not used: starting it costs more than it saves.
 MIN_TEXTS_FOR_WORKERS = 200
 
