@@ -146,3 +146,11 @@ def test_bad_parameters_name_themselves(params, message):
 def test_config_rejects_a_bad_tree_key():
     with pytest.raises(ConfigError, match=r"clustering.base_size"):
         config_from_dict({"corpus": {"path": "x"}, "clustering": {"base_size": 0}})
+
+
+def test_too_few_units_for_two_topics_make_one():
+    X, _ = _blobs(2, per=6)
+    model = TreeClusterer(min_size=15, random_state=0).fit(X)
+    assert model.n_clusters_ == 1 and set(model.labels_) == {0}
+    assert TreeClusterer(min_size=5, random_state=0).fit(X).n_clusters_ == 2
+    assert TreeClusterer(n_clusters=2, min_size=15, random_state=0).fit(X).n_clusters_ == 2

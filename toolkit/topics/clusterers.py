@@ -437,7 +437,8 @@ class TreeClusterer(Clusterer):
     max_clusters : int or None, default None
         Most topics ``"auto"`` considers; ``None``: one per ``min_size`` units, no cap.
     min_size : int, default 15
-        ``"auto"`` considers at most one topic per this many units.
+        ``"auto"`` considers at most one topic per this many units (one topic for fewer than
+        twice as many).
     base_size : int, default 5
         Units per base cluster, on average (the finest level of the tree).
     sample : int, default 20000
@@ -501,6 +502,9 @@ class TreeClusterer(Clusterer):
         self.scores_ = dict(self.tree_.scores)
         self.best_count_ = self.tree_.best_count()
         k = self.best_count_ if self.n_clusters == "auto" else min(int(self.n_clusters), self.tree_.n_base)
+        if self.n_clusters == "auto" and X.shape[0] < 2 * int(self.min_size):
+            k = 1  # too few units for two topics of min_size: one topic, not a forced split
+            log.info("topic tree: %d units, fewer than 2 x min_size (%d): one topic", X.shape[0], self.min_size)
         self.labels_ = renumber_by_size(self.tree_.labels(k))
         self.n_clusters_ = int(np.unique(self.labels_).size)
         log.info("topic tree: %d topics (best count by the criterion: %d)", self.n_clusters_, self.best_count_)
