@@ -140,6 +140,12 @@ def test_bootstrap_intervals_cover_the_true_share():
     assert 0.90 <= covered / sims <= 0.99
 
 
+def test_a_share_of_zero_gets_an_exact_upper_bound():
+    p = prevalence([None] * 11, ["a"])
+    assert p["a"]["low"] == 0.0 and 0.2 < p["a"]["high"] < 0.3  # Clopper-Pearson: 1 - 0.025 ** (1 / 11)
+    assert 0.7 < p["none"]["low"] < 0.8 and p["none"]["high"] == 1.0
+
+
 def test_prevalence_rows_per_group_and_errors():
     labels = ["a", None, "a", "b"]
     rows = prevalence_rows(labels, ["a", "b"], {"lang": ["ru", "ru", "de", ""]}, resamples=100)

@@ -5,8 +5,10 @@ Pure functions on per-unit theme names (``None``: no theme); no I/O.
 Prevalence of a theme in a group of ``n`` units is the share of them that carry it. Its
 interval is the percentile interval of the share over ``resamples`` bootstrap resamples of the
 group's units (drawn with replacement; for one categorical variable that is one multinomial
-draw per resample, which is what :func:`prevalence` does). Units are treated as independent
-draws: sentences of one long document are not, and their intervals are then too narrow.
+draw per resample, which is what :func:`prevalence` does). A share of 0 or 1 has no bootstrap
+spread, so its interval is the exact (Clopper-Pearson) one instead: 0 of 11 units is 0% [0%-28%],
+not [0%-0%]. Units are treated as independent draws: sentences of one long document are not,
+and their intervals are then too narrow.
 """
 
 from __future__ import annotations
@@ -50,9 +52,15 @@ def prevalence(themes: Sequence[str | None], names: Sequence[str], *, confidence
     tail = (1.0 - confidence) / 2.0
     low = np.quantile(draws, tail, axis=0)
     high = np.quantile(draws, 1.0 - tail, axis=0)
+    from scipy.stats import beta
+
     for k, name in enumerate([*names, NO_THEME]):
-        out[name] = {"units": int(counts[k]), "share": float(counts[k] / n), "low": float(low[k]),
-                     "high": float(high[k])}
+        lo, hi = float(low[k]), float(high[k])
+        if counts[k] == 0:
+            hi = float(beta.ppf(1.0 - tail, 1, n))
+        elif counts[k] == n:
+            lo = float(beta.ppf(tail, n, 1))
+        out[name] = {"units": int(counts[k]), "share": float(counts[k] / n), "low": lo, "high": hi}
     return out
 
 
