@@ -309,3 +309,17 @@ def test_theme_info_prevalence_and_new_documents(tmp_path):
                                                         "cars drive fast"] * 3)
     with pytest.raises(TopicModelError, match="no named themes"):
         plain.theme_info()
+
+
+def test_applying_the_model_gives_new_units_their_themes(themed_run, tmp_path):
+    from toolkit.experiment import apply_model
+
+    corpus = tmp_path / "new.jsonl"
+    corpus.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in [
+        {"id": "n1", "text": "Туризм в Китае", "lang": "ru"},
+        {"id": "n2", "text": "Das Wetter war schön", "lang": "de"}]), encoding="utf-8")
+    out = apply_model(themed_run, corpus, out=tmp_path / "applied").path
+    rows = {r["id"]: r for r in csv.DictReader((out / "assignments.csv").open(encoding="utf-8"))}
+    assert rows["n1"]["theme"] == "medical tourism" and rows["n1"]["theme_source"] == "keyword"
+    assert rows["n2"]["theme"] == ""
+    assert (out / "themes.csv").is_file()

@@ -186,6 +186,14 @@ def apply_model(run_dir: str | Path, corpus_path: str | Path, *, corpus_format: 
         topics, scores, best = model.assign_corpus(corpus, progress)
     with timer.stage("evaluate"):
         result, metrics = applied_result(model, config, corpus, topics, scores, best, Path(run_dir), FAR_EXAMPLES)
+    if model.result_.unit_themes is not None:
+        from toolkit.model.fitting import embed_corpus
+        from toolkit.model.themes import assign_new_units
+
+        with timer.stage("themes"):  # the units' vectors come back from the cache the assignment filled
+            vectors, _ = embed_corpus(corpus.texts, model.embedder_, config, no_progress)
+            aligned = model.aligner_.transform(vectors, corpus.langs)
+            result.unit_themes = assign_new_units(model.result_.unit_themes, config, corpus, aligned, topics)
     manifest = model.manifest(
         name=config.name, config_hash=config_hash(config), corpus_hash=corpus_hash(corpus),
         corpus=corpus_summary(corpus), topics=result.details, cache={}, timings=timer.timings,
