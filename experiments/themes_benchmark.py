@@ -53,10 +53,21 @@ def sib_row(corpus: str, mode: str, seed: int, out: Path) -> dict:
     # The topic-level baseline on the same fit: each unit inherits its topic's closest theme name.
     matched, _ = match_themes(run.embeddings, run.result.topics, SIB_LABELS, run.model.theme_vectors_)
     topic_level = theme_accuracy(segment_themes(run.result.topics, matched), labels)
+    # Ceilings on the same vectors, using the gold labels (what names alone cannot know): the
+    # nearest of the seven true class centres, and a supervised logistic regression (5-fold).
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_predict
+
+    X = run.embeddings / np.linalg.norm(run.embeddings, axis=1, keepdims=True)
+    centres = np.stack([X[y == n].mean(axis=0) for n in SIB_LABELS])
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    oracle_centres = float(np.mean(np.array(SIB_LABELS)[(X @ centres.T).argmax(axis=1)] == y))
+    supervised = float(np.mean(cross_val_predict(LogisticRegression(max_iter=2000, C=10.0), X, y, cv=5) == y))
     return {"corpus": Path(corpus).stem, "mode": mode, "seed": seed, "units": len(labels),
             "unit_accuracy": theme_accuracy(unit_labels, labels), "coverage": float(np.mean(pred != "")),
             "min_precision": min(v for v in precision.values() if v is not None), "precision": precision,
             "topic_match_accuracy": topic_level, "n_topics": run.metrics.get("n_topics"),
+            "ceiling_gold_centres": oracle_centres, "ceiling_supervised_5fold": supervised,
             "time_s": round(time.perf_counter() - start, 1)}
 
 
@@ -87,7 +98,9 @@ def main() -> None:
                     rows.append(r)
                     print(f"{r['corpus']:9s} {mode:7s} seed {seed}: unit accuracy {r['unit_accuracy']:.3f} "
                           f"(coverage {r['coverage']:.3f}, min precision {r['min_precision']:.2f}) | topic-level "
-                          f"match {r['topic_match_accuracy']:.3f} | {r['n_topics']} topics, {r['time_s']} s",
+                          f"match {r['topic_match_accuracy']:.3f} | ceilings: gold centres "
+                          f"{r['ceiling_gold_centres']:.3f}, supervised {r['ceiling_supervised_5fold']:.3f} | "
+                          f"{r['n_topics']} topics, {r['time_s']} s",
                           flush=True)
         seeds = seeds_row(Path(tmp) / "runs")
     print(f"\nseeds vs hand coding: accuracy {seeds['accuracy']:.3f}, kappa {seeds['kappa']:.3f}")
