@@ -157,9 +157,9 @@ class EmbeddingConfig(_Section):
         None, ge=1, le=1024, description="BLAS/torch threads; default: the CPU cores this process may use.")
     precision: Literal["auto", "float32", "bfloat16"] = Field(
         "auto", description="Arithmetic of use-multilingual's large matrix products: float32; bfloat16 "
-        "(bfloat16 inputs, float32 sums; about 3x faster on a CPU with avx512_bf16 or amx_bf16, cosine "
-        "to float32 above 0.9999); auto: bfloat16 where the CPU has those instructions, float32 "
-        "elsewhere. Part of the cache key; the manifest records the choice and why.")
+        "(bfloat16 inputs, float32 sums; 2.5 to 3x faster than float32 on a CPU with avx512_bf16 or "
+        "amx_bf16, cosine to float32 above 0.9999); auto: bfloat16 where the CPU has those "
+        "instructions, float32 elsewhere. Part of the cache key; the manifest records the choice and why.")
 
 
 class UmapConfig(_Section):
