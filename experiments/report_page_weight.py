@@ -4,9 +4,11 @@ raw, compressed as base64, or compressed as base85 (what the report does), in on
 Reports measured: the seeds run (``--seeds-run``, a finished run of configs/seeds.yaml; built
 here when omitted) and synthetic runs of 50,000 and 100,000 units whose texts are the 3,012
 vendored SIB-200 sentences (ru, de, zh) cycled, so the hover text compresses like real text.
-Each page is opened in headless Chromium (network cut off) and the page's own draw time
-(``data-render-ms``, from the script's start to the last figure drawn) is read back, beside
-the time Chromium takes for an empty page in the same run. Prints a table and writes
+Each page is opened in headless Chromium (network cut off); a probe script added to a copy of
+the page logs when the page's script starts and when its last figure is drawn, and Chromium's
+real-time stamps on those two console lines give the draw time (the page's own clocks run on
+headless Chromium's virtual time). Chromium's whole wall time is given beside that of an empty
+page in the same run. Prints a table and writes
 ``experiments/results/report_page_weight.json``.
 
     python experiments/report_page_weight.py [--seeds-run runs/seeds-...] [--skip-browser]
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import argparse
 import base64
-import json
+import hashlib
 import os
 import platform
 import re
@@ -72,13 +74,38 @@ def encodings(page: str) -> dict[str, float]:
             "figures_raw_mb": round(len(figures.encode()) / 1e6, 3), "rest_mb": round(rest / 1e6, 3)}
 
 
+# Logs when the page's script starts (this probe follows it in the page) and when the last
+# figure is drawn. Chromium stamps each console line with the real wall-clock time, while the
+# page's own clocks run on headless Chromium's virtual time, so the stamps give the real draw time.
+_TIMING_PROBE = """(function () {
+  console.log("tb-timing start");
+  (function wait() {
+    if (document.documentElement.hasAttribute("data-figures-rendered")) { console.log("tb-timing drawn"); return; }
+    setTimeout(wait, 10);
+  })();
+})();"""
+_STAMP = re.compile(r"\[\d+:\d+:\d{4}/(\d{2})(\d{2})(\d{2})\.(\d{6}):INFO:CONSOLE[^\]]*\] \"tb-timing (start|drawn)\"")
+
+
+def _with_probe(page: Path, out: Path) -> Path:
+    digest = "'sha256-" + base64.b64encode(hashlib.sha256(_TIMING_PROBE.encode()).digest()).decode() + "'"
+    text = page.read_text("utf-8").replace("script-src ", f"script-src {digest} ", 1)
+    out.write_text(text.replace("</body>", f"<script>{_TIMING_PROBE}</script>\n</body>", 1), "utf-8")
+    return out
+
+
 def draw_time(page: Path, budget_ms: int) -> dict:
+    """Chromium's wall time to open the page (start-up and DOM dump included) and the real time
+    from the page's script start to its last figure drawn."""
+    probed = _with_probe(page, page.with_name("timed-" + page.name)) if page.name != "blank.html" else page
     start = time.perf_counter()
-    result = open_in_chromium(page, dump_dom=True, width=1400, height=2000, budget_ms=budget_ms, timeout=600)
+    result = open_in_chromium(probed, dump_dom=True, width=1400, height=2000, budget_ms=budget_ms, timeout=600)
     wall = time.perf_counter() - start
     rendered = re.search(r'data-figures-rendered="(\d+)"', result.dom)
-    render_ms = re.search(r'data-render-ms="(\d+)"', result.dom)
-    return {"chromium_s": round(wall, 2), "render_ms": int(render_ms.group(1)) if render_ms else None,
+    stamps = {m.group(5): int(m.group(1)) * 3600 + int(m.group(2)) * 60 + int(m.group(3)) + int(m.group(4)) / 1e6
+              for m in _STAMP.finditer(result.log)}
+    draw_s = round(stamps["drawn"] - stamps["start"], 2) if len(stamps) == 2 else None
+    return {"chromium_s": round(wall, 2), "draw_s": draw_s,
             "figures": result.dom.count('data-figure="'), "rendered": int(rendered.group(1)) if rendered else 0,
             "requests": len([r for r in result.requests if "google" not in r and "gvt1" not in r])}
 
@@ -125,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
                 row["chromium_blank_s"] = baseline
             rows.append(row)
 
-    header = ("report", "units", "raw_mb", "deflate_base64_mb", "deflate_base85_mb", "page_mb", "render_ms",
+    header = ("report", "units", "raw_mb", "deflate_base64_mb", "deflate_base85_mb", "page_mb", "draw_s",
               "chromium_s", "rendered")
     print("  ".join(f"{h:>18}" for h in header))
     for row in rows:
