@@ -9,9 +9,10 @@ driver only counts rows. A later ``topicbridge run`` of the same config finds ev
 the cache.
 
 The actors batch the segments as Ray Data's blocks come, not in the order the local path
-would, so these vectors can differ from a local computation in the last bits (the model
-is not batch-invariant); ``topicbridge run`` with ``execution.backend: ray`` is the path
-whose vectors are byte-identical to the local backend's.
+would. ``use-multilingual`` gives a text the same bytes in any batch; with a model that is not
+batch-invariant (sentence-transformers) these vectors can differ from a local computation in
+the last bits, and ``topicbridge run`` with ``execution.backend: ray`` is the path whose vectors
+are byte-identical to the local backend's.
 """
 
 from __future__ import annotations
