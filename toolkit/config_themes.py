@@ -86,7 +86,7 @@ class ThemesConfig(_Strict):
     alpha: float = Field(
         0.05, gt=0.0, lt=0.5, description="The bar for joining a theme by similarity alone (no keyword): the "
         "expected share of such units that are not about the theme (false discovery rate, controlled with "
-        "Benjamini-Hochberg against the corpus's own units about other themes). Lower: fewer, surer units.")
+        "Benjamini-Hochberg against the bulk of the corpus, docs/themes.md). Lower: fewer, surer units.")
     confidence: float = Field(
         0.95, gt=0.5, lt=1.0, description="Level of the bootstrap intervals around each theme's prevalence.")
     bootstrap: int = Field(

@@ -245,6 +245,18 @@ def _bars(F: np.ndarray, best: np.ndarray, keyword: np.ndarray, alpha: float) ->
     return bars, floors
 
 
+def _score(X: np.ndarray, centres: np.ndarray, topics: np.ndarray, hits: np.ndarray, alpha: float) -> tuple:
+    """One reading of the evidence against ``centres``: theme, keyword mask, source, evidence,
+    bars, floors and the standardisation and topic terms it used."""
+    Z, center, scale = _standardise(X @ centres.T)
+    terms = _topic_terms(Z, topics)
+    F = _combine(Z, topics, terms)
+    best, keyword = _candidates(F, hits)
+    bars, floors = _bars(F, best, keyword, alpha)
+    theme, source = _decide(F, best, keyword, bars, floors)
+    return theme, keyword, source, F, bars, floors, center, scale, terms
+
+
 def language_shifts(X: np.ndarray, langs: Sequence[str | None] | None) -> dict[str, np.ndarray]:
     """Language -> its mean unit vector minus the corpus mean (empty with one language or none).
 
@@ -307,12 +319,7 @@ def assign_unit_themes(embeddings: np.ndarray, topics: np.ndarray, names: Sequen
     hits = np.zeros((X.shape[0], len(names)), dtype=np.int32) if hits is None else np.asarray(hits)
     centres = P
     for _ in range(REFINE_ROUNDS):
-        Z, center, scale = _standardise(X @ centres.T)
-        terms = _topic_terms(Z, topics)
-        F = _combine(Z, topics, terms)
-        best, keyword = _candidates(F, hits)
-        bars, floors = _bars(F, best, keyword, alpha)
-        theme, _ = _decide(F, best, keyword, bars, floors)
+        theme, keyword = _score(X, centres, topics, hits, alpha)[:2]
         # Only units that already carry the theme re-centre it: its keyword units when it has
         # some (a researcher's words beat similarity to a short name), else the units that
         # cleared its bar. A theme nothing is about keeps its starting point instead of
@@ -326,12 +333,7 @@ def assign_unit_themes(embeddings: np.ndarray, topics: np.ndarray, names: Sequen
         centres = unit_rows(np.stack(new))
     # Scored with the centres as saved (float32), so a saved model reproduces the fit exactly.
     centres = centres.astype(np.float32).astype(np.float64)
-    Z, center, scale = _standardise(X @ centres.T)
-    terms = _topic_terms(Z, topics)
-    F = _combine(Z, topics, terms)
-    best, keyword = _candidates(F, hits)
-    bars, floors = _bars(F, best, keyword, alpha)
-    theme, source = _decide(F, best, keyword, bars, floors)
+    theme, _, source, F, bars, floors, center, scale, terms = _score(X, centres, topics, hits, alpha)
     return UnitThemes(names=list(names), theme=theme, scores=F, source=source, hits=hits, bars=bars, floors=floors,
                       centres=centres.astype(np.float32), center=center, scale=scale, topic_terms=terms, alpha=alpha,
                       shifts=shifts)
