@@ -25,6 +25,8 @@ STAGE_NOTES = {
     "topics": "clustering and describing topics", "assign": "assigning the remaining units in chunks",
     "keywords": "keywords per topic and language", "map": "2-D map of the units", "report": "writing the report",
     "write": "writing the run directory", "curate": "merging and renaming topics",
+    "themes": "matching units to the named themes", "evaluate": "computing the metrics",
+    "corpus": "reading and segmenting the corpus", "align": "removing the language bias",
 }
 
 
