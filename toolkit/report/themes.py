@@ -52,6 +52,7 @@ def theme_section(data: ReportData, text_limit: int = 300) -> dict[str, Any] | N
         table.append({"theme": name, "all": cells.get(("all", "", name)),
                       "langs": [cells.get(("lang", lang, name)) for lang in langs]})
     months = sorted({r["group"] for r in rows if r["scope"] == "month"})
+    docs = any(r["scope"] == "doc" for r in rows)
     themes = []
     for entry in info.get("themes") or []:
         strength = entry.get("strength")
@@ -85,4 +86,4 @@ def theme_section(data: ReportData, text_limit: int = 300) -> dict[str, Any] | N
         }
     return {"names": names, "languages": langs, "table": table, "themes": themes, "validation": validation,
             "alpha": info.get("alpha"), "confidence": f"{100 * float(info.get('confidence', 0.95)):.0f}%",
-            "bootstrap": info.get("bootstrap"), "months": len(months)}
+            "bootstrap": info.get("bootstrap"), "months": len(months), "docs": docs}
