@@ -248,7 +248,7 @@ def _bars(F: np.ndarray, best: np.ndarray, keyword: np.ndarray, alpha: float) ->
 def _score(X: np.ndarray, centres: np.ndarray, topics: np.ndarray, hits: np.ndarray, alpha: float) -> tuple:
     """One reading of the evidence against ``centres``: theme, keyword mask, source, evidence,
     bars, floors and the standardisation and topic terms it used."""
-    Z, center, scale = _standardise(X @ centres.T)
+    Z, center, scale = _standardise((X @ centres.T.astype(np.float32)).astype(np.float64))
     terms = _topic_terms(Z, topics)
     F = _combine(Z, topics, terms)
     best, keyword = _candidates(F, hits)
@@ -269,8 +269,8 @@ def language_shifts(X: np.ndarray, langs: Sequence[str | None] | None) -> dict[s
     present = np.unique(arr)
     if present.size < 2:
         return {}
-    mean = X.mean(axis=0)
-    return {str(lang): X[arr == lang].mean(axis=0) - mean for lang in present}
+    mean = X.mean(axis=0, dtype=np.float64)
+    return {str(lang): X[arr == lang].mean(axis=0, dtype=np.float64) - mean for lang in present}
 
 
 def shift_rows(X: np.ndarray, langs: Sequence[str | None] | None, shifts: dict[str, np.ndarray]) -> np.ndarray:
@@ -280,7 +280,7 @@ def shift_rows(X: np.ndarray, langs: Sequence[str | None] | None, shifts: dict[s
     out = X.copy()
     arr = np.asarray([str(v) for v in langs])
     for lang, v in shifts.items():
-        out[arr == lang] -= v
+        out[arr == lang] -= v.astype(out.dtype)
     return unit_rows(out)
 
 
@@ -308,7 +308,7 @@ def assign_unit_themes(embeddings: np.ndarray, topics: np.ndarray, names: Sequen
     -------
     UnitThemes
     """
-    X = unit_rows(np.asarray(embeddings, dtype=np.float64))
+    X = unit_rows(np.asarray(embeddings, dtype=np.float32))  # float32: a million units stay 2 GB
     P = unit_rows(np.asarray(prototypes, dtype=np.float64))
     topics = np.asarray(topics)
     _check(names, P, X, topics, hits)
@@ -329,7 +329,7 @@ def assign_unit_themes(embeddings: np.ndarray, topics: np.ndarray, names: Sequen
             sure = (theme == k) & keyword
             if not sure.any():
                 sure = theme == k
-            new.append(P[k] + X[sure].sum(axis=0))
+            new.append(P[k] + X[sure].sum(axis=0, dtype=np.float64))
         centres = unit_rows(np.stack(new))
     # Scored with the centres as saved (float32), so a saved model reproduces the fit exactly.
     centres = centres.astype(np.float32).astype(np.float64)
@@ -346,13 +346,14 @@ def score_units(embeddings: np.ndarray, topics: np.ndarray, state: dict[str, Any
     Topics the state has no term for (new or outlier) contribute nothing."""
     names = list(state["names"])
     centres = np.asarray(state["centres"], dtype=np.float64)
-    X = unit_rows(np.asarray(embeddings, dtype=np.float64))
+    X = unit_rows(np.asarray(embeddings, dtype=np.float32))  # float32: a million units stay 2 GB
     topics = np.asarray(topics)
     _check(names, centres, X, topics, hits)
     hits = np.zeros((X.shape[0], len(names)), dtype=np.int32) if hits is None else np.asarray(hits)
     shifts = {str(k): np.asarray(v, dtype=np.float64) for k, v in state.get("shifts", {}).items()}
     X = shift_rows(X, langs, shifts)
-    Z, center, scale = _standardise(X @ centres.T, np.asarray(state["center"]), np.asarray(state["scale"]))
+    Z, center, scale = _standardise((X @ centres.T.astype(np.float32)).astype(np.float64), np.asarray(state["center"]),
+                                    np.asarray(state["scale"]))
     terms = {int(t): np.asarray(v) for t, v in state["topic_terms"].items()}
     F = _combine(Z, topics, {t: v for t, v in terms.items() if t >= 0})
     best, keyword = _candidates(F, hits)
