@@ -46,7 +46,7 @@ sys.path.insert(0, str(ROOT / "experiments"))
 
 from crosslingual import MemoEmbedder, plain_bertopic  # noqa: E402
 from results_file import write_results  # noqa: E402
-from toolkit.config import config_from_dict  # noqa: E402
+from toolkit.config import config_from_dict, load_config_dict  # noqa: E402
 from toolkit.corpus import load_corpus  # noqa: E402
 from toolkit.embedding import get_embedder  # noqa: E402
 from toolkit.experiment import embed_corpus, package_versions, run_experiment  # noqa: E402
@@ -58,28 +58,42 @@ CORPORA = {
 }
 #: Acceptance: the chosen topic count per corpus.
 COUNT_RANGE = {"ru+de+zh (7 labels)": (5, 14), "eng_14 (14 labels)": (10, 28)}
+SIB200_CORPUS = "ru+de+zh (7 labels)"
+#: The spread rule off (1: only words in every topic go) needs few topics to show: the earlier
+#: k-means settings (the smallest count within 5% of the best silhouette, at most 30).
+OLD_KMEANS = {"method": "kmeans", "max_clusters": 30, "auto_tolerance": 0.05}
+VARIANTS: list[tuple[str, dict, Path | None]] = [
+    ("configs/sib200.yaml as shipped", {}, ROOT / "configs" / "sib200.yaml"),
+    ("earlier k-means settings, spread rule on", {"clustering": OLD_KMEANS}, None),
+    ("earlier k-means settings, spread rule off", {"clustering": OLD_KMEANS, "topics": {"max_word_spread": 1.0}}, None),
+    ("defaults, spread rule off", {"topics": {"max_word_spread": 1.0}}, None),
+]
 COLUMNS = [("nmi", "NMI"), ("parallel_agreement", "agree"), ("outlier_share", "outl"), ("n_topics", "topics"),
-           ("nmi_language", "NMI lang"), ("npmi", "NPMI"), ("time_s", "time s")]
+           ("nmi_language", "NMI lang"), ("npmi", "NPMI"), ("npmi_baseline", "NPMI baseline"), ("time_s", "time s")]
+
+
+def _words(cell: str) -> list[str]:
+    return [w.strip() for w in cell.split(",") if w.strip()]
 
 
 def label_checks(run_dir: Path, top_k: int = 10) -> dict[str, Any]:
     """Spread words in labels, and the balance of labels over languages, from a run's topics.csv."""
     rows = [r for r in csv.DictReader((run_dir / "topics.csv").open(encoding="utf-8")) if int(r["topic"]) >= 0]
     langs = sorted(c[len("keywords_"):] for c in rows[0] if c.startswith("keywords_")) if rows else []
-    lists = {"overall": [r["keywords"].split(",")[:top_k] for r in rows]}
+    lists = {"overall": [_words(r["keywords"])[:top_k] for r in rows]}
     for lang in langs:
-        lists[lang] = [r[f"keywords_{lang}"].split(",")[:top_k] for r in rows if r[f"keywords_{lang}"]]
+        lists[lang] = [_words(r[f"keywords_{lang}"])[:top_k] for r in rows if r[f"keywords_{lang}"]]
     spread: set[str] = set()
     for words in lists.values():
         counts = Counter(w for ws in words for w in set(ws) if w)
-        spread |= {w for w, c in counts.items() if c >= max(2, len(words) / 2)}
+        spread |= {w.replace(" ", "-").replace("_", "-") for w, c in counts.items() if c >= max(2, len(words) / 2)}
     labels = {int(r["topic"]): r["label"].split("_")[1:] for r in rows}
     in_labels = sorted({w for ws in labels.values() for w in ws if w in spread})
     word_lang = {}
     for r in rows:
         for lang in langs:
-            for w in r[f"keywords_{lang}"].split(","):
-                word_lang.setdefault((int(r["topic"]), w), lang)
+            for w in _words(r[f"keywords_{lang}"]):
+                word_lang.setdefault((int(r["topic"]), w.replace(" ", "-").replace("_", "-")), lang)
     worst = 0.0
     even = 0
     for r in rows:
@@ -96,9 +110,16 @@ def label_checks(run_dir: Path, top_k: int = 10) -> dict[str, Any]:
             "even_topics": even, "max_label_share_one_language": round(worst, 3)}
 
 
-def run_defaults(path: Path, memo: MemoEmbedder, out: Path, seed: int) -> dict[str, Any]:
-    config = config_from_dict({"seed": seed, "corpus": {"path": str(path), "format": "jsonl", "unit": "document"},
-                               "output": {"dir": str(out.parent), "map": False}, "cache": {"dir": str(out.parent / "cache")}})
+def run_defaults(path: Path, memo: MemoEmbedder, out: Path, seed: int, extra: dict | None = None,
+                 config_file: Path | None = None) -> dict[str, Any]:
+    """A run with the schema's defaults (or ``config_file``) on ``path``; ``extra`` sections are merged in."""
+    data: dict[str, Any] = {"seed": seed, "corpus": {"path": str(path), "format": "jsonl", "unit": "document"}}
+    if config_file is not None:
+        data = load_config_dict(config_file)
+    data.update({"output": {"dir": str(out.parent), "map": False}, "cache": {"dir": str(out.parent / "cache")}})
+    for section, values in (extra or {}).items():
+        data[section] = {**data.get(section, {}), **values}
+    config = config_from_dict(data)
     outcome = run_experiment(config, out=out, embedder=memo)
     t = outcome.manifest["timings"]
     clustering = outcome.result.details.get("clustering", {})
@@ -147,6 +168,22 @@ def main(argv: list[str] | None = None) -> int:
             rows.append({"row": "defaults (corpus only)", "corpus": name, "seed": seed, **rec})
             print(f"  seed {seed}: NMI {rec['nmi']:.3f} topics {rec['n_topics']} ({time.perf_counter() - start:.0f}s) "
                   f"checks {rec['checks']}", flush=True)
+        # The same corpus embedded afresh and run with the cache off (the cache's stored copy
+        # differs from a fresh one by about 1e-3): the count's sensitivity to the last digits.
+        fresh, _ = embed_corpus(corpus.texts, real, config_from_dict({**base.model_dump(mode="json"),
+                                                                      "cache": {"enabled": False}}))
+        diff = float(np.abs(np.asarray(fresh) - np.asarray(embeddings)).max())
+        rec = run_defaults(path, MemoEmbedder(real, dict(zip(corpus.texts, fresh))),
+                           Path(tmp.name) / f"{len(rows):02d}", seeds[0], {"cache": {"enabled": False}})
+        rows.append({"row": "defaults, embedded afresh (cache off)", "corpus": name, "seed": seeds[0],
+                     "max_abs_embedding_difference": round(diff, 5), **rec})
+        print(f"  embedded afresh (max |diff| {diff:.5f}): NMI {rec['nmi']:.3f} topics {rec['n_topics']}", flush=True)
+        for row, extra, config_file in VARIANTS:
+            if config_file is not None and name != SIB200_CORPUS:
+                continue
+            rec = run_defaults(path, memo, Path(tmp.name) / f"{len(rows):02d}", seeds[0], extra, config_file)
+            rows.append({"row": row, "corpus": name, "seed": seeds[0], **rec})
+            print(f"  {row}: NMI {rec['nmi']:.3f} topics {rec['n_topics']}", flush=True)
     head = "| row | corpus | seed | " + " | ".join(t for _, t in COLUMNS) + " |"
     lines = [head, "| --- | --- | ---: | " + " | ".join("---:" for _ in COLUMNS) + " |"]
     for r in rows:
@@ -158,6 +195,16 @@ def main(argv: list[str] | None = None) -> int:
                                               else f"{v:.3f}"))
         lines.append(f"| {r['row']} | {r['corpus']} | {r['seed']} | " + " | ".join(cells) + " |")
     text = "\n".join(lines)
+    label_lines = ["| row | corpus | seed | words in the top 10 of half the topics or more | of them in a label | "
+                   "largest share of one language in a label (evenly spread topics) |",
+                   "| --- | --- | ---: | --- | --- | ---: |"]
+    for r in rows:
+        if "labels" in r:
+            lab = r["labels"]
+            label_lines.append(f"| {r['row']} | {r['corpus']} | {r['seed']} | {', '.join(lab['spread_words']) or 'none'} | "
+                               f"{', '.join(lab['spread_words_in_labels']) or 'none'} | "
+                               f"{lab['max_label_share_one_language']:.2f} ({lab['even_topics']} topics) |")
+    text += "\n\n" + "\n".join(label_lines)
     print()
     print(text)
     write_results(args.out, {"command": "python experiments/defaults.py --seeds " + args.seeds,
