@@ -213,3 +213,10 @@ def test_assignments_do_not_depend_on_the_cache_history(tmp_path):
     assert (tmp_path / "run-cold" / "assignments.csv").read_bytes() == \
         (tmp_path / "run-warm" / "assignments.csv").read_bytes()
     assert cold.manifest["embedding"] == embedder.describe()
+
+
+def test_the_config_key_reaches_the_embedder(monkeypatch):
+    monkeypatch.setattr(precision_module, "cpu_flags", lambda: frozenset({"avx512_bf16"}))
+    assert get_embedder("use-multilingual", precision="float32").describe()["precision"] == "float32"
+    assert get_embedder("use-multilingual").describe()["precision"] == "bfloat16"
+    assert get_embedder("hashing", precision="float32").describe() == {"model_key": "hashing@64"}
