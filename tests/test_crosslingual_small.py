@@ -83,9 +83,10 @@ def test_recommended_config_runs_unchanged_on_another_jsonl(sib_slice, tmp_path)
     manifest = json.loads((outcome.path / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["align"] == {"method": "none", "languages": 3, "normalize": True}
     clustering = manifest["topics"]["clustering"]
-    assert clustering["method"] == "kmeans" and clustering["n_clusters"] == "auto"
-    assert clustering["n_clusters_fitted"] == m["n_topics"]
-    assert set(clustering["silhouette"]) == {str(k) for k in range(5, 21)}  # 300 units: at most 300 // 15
+    assert clustering["method"] == "hierarchy" and clustering["n_clusters"] == "auto"
+    assert clustering["n_clusters_fitted"] == m["n_topics"] == clustering["best_count"]
+    assert set(clustering["scores"]) == {str(k) for k in range(5, 21)}  # 300 units: at most 300 // 15
+    assert len(clustering["tree"]["base_topic"]) == clustering["n_base_clusters"] == 60  # 300 // 5
     assert manifest["topics"]["outliers"]["strategy"] == "none"
     _final_topics_consistent(outcome.result)
 
