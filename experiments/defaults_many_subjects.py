@@ -39,7 +39,8 @@ sys.path.insert(0, str(ROOT / "experiments"))
 
 from results_file import write_results  # noqa: E402
 from toolkit.experiment import package_versions  # noqa: E402
-from toolkit.topics.clusterers import HdbscanClusterer, KMeansClusterer, TreeClusterer  # noqa: E402
+from toolkit.topics.clusterers import HdbscanClusterer, KMeansClusterer  # noqa: E402
+from toolkit.topics.tree_clusterer import TreeClusterer  # noqa: E402
 from toolkit.topics.reduce import reduce_embeddings  # noqa: E402
 
 RESULTS = ROOT / "experiments" / "results" / "defaults_many_subjects.json"

@@ -8,7 +8,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from toolkit.config import config_from_dict
 from toolkit.errors import ConfigError, ParameterError
-from toolkit.topics.clusterers import TreeClusterer
+from toolkit.topics.tree_clusterer import TreeClusterer
 from toolkit.topics.clustering import build_clusterer
 from toolkit.topics.tree import (
     build_tree,
@@ -122,6 +122,9 @@ def test_tree_on_duplicated_points_does_not_reward_tiny_topics():
 
 
 def test_from_config_and_describe_record_the_criterion():
+    from toolkit.topics.clustering import CLUSTERERS
+
+    assert CLUSTERERS["hierarchy"] is TreeClusterer
     config = config_from_dict({"corpus": {"path": "x.jsonl"}, "seed": 7})
     model = build_clusterer(config, 200)
     assert isinstance(model, TreeClusterer) and model.random_state == 7 and model.max_clusters is None

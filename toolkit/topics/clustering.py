@@ -29,7 +29,8 @@ the noise of sampling and k-means restarts), so among near-equal counts the fewe
 easier to read and more stable, are preferred. The same config thus adapts to a
 70-sentence corpus and to a 3,000-sentence one without knowing how many themes there are.
 
-The estimator classes live in :mod:`toolkit.topics.clusterers`, which imports scikit-learn
+The estimator classes live in :mod:`toolkit.topics.clusterers` (the topic tree's in
+:mod:`toolkit.topics.tree_clusterer`), which import scikit-learn
 and hdbscan; this module only names them, so the config (whose ``clustering.method`` lists
 the registry's names) imports in milliseconds. A class is imported the first time the
 registry is asked for it. A new method is one class there and one line in :data:`CLUSTERERS`.
@@ -52,7 +53,8 @@ class ClustererRegistry(Mapping[str, type]):
     Parameters
     ----------
     classes : mapping of str to str
-        Method name -> class name in :mod:`toolkit.topics.clusterers`.
+        Method name -> class name in :mod:`toolkit.topics.clusterers`, or ``"module:Class"``
+        for a class in another module of :mod:`toolkit.topics`.
     """
 
     def __init__(self, classes: Mapping[str, str]) -> None:
@@ -61,9 +63,10 @@ class ClustererRegistry(Mapping[str, type]):
     def __getitem__(self, method: str) -> type:
         # Not `from toolkit.topics import clusterers`: that names the package, whose __init__
         # reaches model.py, which imports this module (an import cycle for the checks).
-        import toolkit.topics.clusterers as clusterers
+        from importlib import import_module
 
-        return getattr(clusterers, self.classes[method])
+        module, _, name = self.classes[method].rpartition(":")
+        return getattr(import_module(f"toolkit.topics.{module or 'clusterers'}"), name)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.classes)
@@ -79,7 +82,7 @@ class ClustererRegistry(Mapping[str, type]):
 
 
 CLUSTERERS = ClustererRegistry({
-    "hierarchy": "TreeClusterer",
+    "hierarchy": "tree_clusterer:TreeClusterer",
     "hdbscan": "HdbscanClusterer",
     "kmeans": "KMeansClusterer",
     "gmm": "GaussianMixtureClusterer",
