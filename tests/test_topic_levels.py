@@ -71,3 +71,27 @@ def test_a_saved_model_keeps_its_tree(fitted, tmp_path):
     assert loaded.result_.details["clustering"]["tree"] == fitted.result_.details["clustering"]["tree"]
     loaded.set_level(2)
     assert len(set(loaded.result_.topics.tolist())) == 2
+
+
+def test_curate_cuts_a_run_to_a_coarser_level(tmp_path):
+    from typer.testing import CliRunner
+
+    from toolkit.cli import app
+    from toolkit.experiment import run_experiment
+
+    texts, _ = _corpus()
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("".join(f'{{"text": "{t}", "lang": "en"}}\n' for t in texts), encoding="utf-8")
+    from toolkit.config import config_from_dict
+
+    config = config_from_dict({"corpus": {"path": str(corpus), "unit": "document"}, "embedding": {"model": "hashing"},
+                               "umap": {"n_neighbors": 10}, "clustering": {"min_clusters": 2, "min_size": 5},
+                               "output": {"dir": str(tmp_path / "runs"), "map": False}, "cache": {"enabled": False}})
+    first = run_experiment(config, out=tmp_path / "fine")
+    assert first.metrics["n_topics"] > 2
+    result = CliRunner().invoke(app, ["curate", str(first.path), "--level", "2", "--out", str(tmp_path / "coarse")])
+    assert result.exit_code == 0, result.output
+    assert "(2 topics)" in result.output
+    bad = CliRunner().invoke(app, ["curate", str(first.path), "--level", "99", "--out", str(tmp_path / "x")])
+    assert bad.exit_code != 0 and "a finer level needs a new fit" in bad.output
+    assert not (tmp_path / "x").exists()

@@ -194,9 +194,11 @@ def curate(run_dir: Path = typer.Argument(..., help="A finished run directory wi
            label: Optional[List[str]] = typer.Option(
                None, "--label", help='Name a topic: --label 3="Medical tourism" (repeatable).'),
            reduce_to: Optional[int] = typer.Option(None, "--reduce", help="Join the most similar topics until N remain."),
+           level: Optional[int] = typer.Option(
+               None, "--level", help="Cut the topic tree at N topics (a coarser level, no refit)."),
            out: Optional[Path] = typer.Option(None, "--out", help="Exact run directory (new or empty)."),
            ) -> None:
-    """Write a new run with topics merged, renamed or reduced (ids as in RUN_DIR's report)."""
+    """Write a new run with topics merged, renamed, reduced or cut to a coarser level (ids as in RUN_DIR's report)."""
     with _user_errors():
         _set_offline_default()
         from toolkit.experiment import curate_run
@@ -204,7 +206,8 @@ def curate(run_dir: Path = typer.Argument(..., help="A finished run directory wi
         groups = [_topic_list(item) for item in merge or []]
         names = dict(_topic_label(item) for item in label or [])
         with _progress_bars() as hook:
-            outcome = curate_run(run_dir, merge=groups, labels=names, reduce_to=reduce_to, out=out, progress=hook)
+            outcome = curate_run(run_dir, merge=groups, labels=names, reduce_to=reduce_to, out=out, progress=hook,
+                                 level=level)
         print(f"run written to {outcome.path}  ({outcome.metrics.get('n_topics', '?')} topics)")
 
 

@@ -208,12 +208,13 @@ def apply_model(run_dir: str | Path, corpus_path: str | Path, *, corpus_format: 
 
 def curate_run(run_dir: str | Path, *, merge: list[list[int]] | None = None, labels: dict[int, str] | None = None,
                reduce_to: int | None = None, out: str | Path | None = None,
-               progress: Progress | None = None) -> RunOutcome:
+               progress: Progress | None = None, level: int | None = None) -> RunOutcome:
     """A new run directory with the topics of a finished run merged, renamed or reduced.
 
     Topic ids are those of the source run's report: labels are set first, then the merges,
-    then ``reduce_to``; the curated topics are renumbered by size. The source run is not
-    touched.
+    then ``reduce_to``, then ``level`` (a coarser cut of the topic tree,
+    :meth:`~toolkit.model.bridge.TopicBridge.set_level`); the curated topics are renumbered
+    by size. The source run is not touched.
 
     Raises
     ------
@@ -222,8 +223,8 @@ def curate_run(run_dir: str | Path, *, merge: list[list[int]] | None = None, lab
     """
     from toolkit.errors import ParameterError
 
-    if not merge and not labels and reduce_to is None:
-        raise ParameterError("curate", "nothing to do: give topics to merge, labels or a number of topics")
+    if not merge and not labels and reduce_to is None and level is None:
+        raise ParameterError("curate", "nothing to do: give topics to merge, labels, a number of topics or a level")
     progress = progress or no_progress
     timer = StageTimer()
     with timer.stage("load_model"):
@@ -237,6 +238,8 @@ def curate_run(run_dir: str | Path, *, merge: list[list[int]] | None = None, lab
             model.merge_topics(merge)
         if reduce_to is not None:
             model.reduce_topics(reduce_to)
+        if level is not None:
+            model.set_level(level)
     model.config_ = model.config_.model_copy(update={"name": f"{model.config_.name}-curated"})
     target = plan_run_dir(model.config_.output.dir, model.config_.name, out)
     manifest = model.manifest(curated_from=str(run_dir), timings=timer.timings)

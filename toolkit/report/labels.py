@@ -107,8 +107,8 @@ def topic_count_figure(data: ReportData) -> FigureSpec | None:
                     yaxis=dict(title=criterion))
     caption = (f"The {criterion} of every candidate number of topics ({points[0][0]} to {points[-1][0]}, "
                "no cap beyond one topic per clustering.min_size units); the best one is kept. Other levels "
-               "of the same tree: clustering.n_clusters at fit time, TopicBridge.set_level(n) for a coarser "
-               "one afterwards.")
+               "of the same tree: clustering.n_clusters at fit time; a coarser one afterwards with "
+               "topicbridge curate RUN --level N (TopicBridge.set_level).")
     return FigureSpec("topic_count", "How many topics", caption, figure)
 
 
