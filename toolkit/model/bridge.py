@@ -9,7 +9,6 @@ topics (merge, rename, reduce) and write the same run directory and report as
 from __future__ import annotations
 
 import copy
-import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -38,7 +37,7 @@ from toolkit.model.fitting import (
     fit_corpus,
     no_progress,
 )
-from toolkit.model.inputs import documents_from, per_document, unit_embeddings
+from toolkit.model.inputs import documents_from, per_document, segments_with_texts, unit_embeddings
 from toolkit.model.theme_api import ThemeMethods
 
 __all__ = ["TopicBridge"]
@@ -233,23 +232,9 @@ class TopicBridge(ThemeMethods):
     def restore_texts(self, assignments_csv: str | Path) -> TopicBridge:
         """Fill in the unit texts a saved model did not keep (a corpus larger than
         ``model.reference_units``) from the run directory's assignments.csv, by unit id."""
-        import csv
-
         if self.texts_kept_:
             return self
-        path = Path(assignments_csv)
-        csv.field_size_limit(1 << 30)
-        try:
-            with path.open(encoding="utf-8", newline="") as fh:
-                texts = {row["id"]: row["text"] for row in csv.DictReader(fh)}
-        except (OSError, KeyError, csv.Error) as exc:
-            raise TopicModelError(f"{path}: cannot read the unit texts ({exc}); the model describes curated "
-                                  f"topics from them") from None
-        missing = [s.id for s in self.corpus_.segments if s.id not in texts]
-        if missing:
-            raise TopicModelError(f"{path}: {len(missing)} units of the model are not in it (e.g. {missing[0]!r}); "
-                                  f"is this the run the model was saved in?")
-        self.corpus_.segments = [dataclasses.replace(s, text=texts[s.id]) for s in self.corpus_.segments]
+        self.corpus_.segments = segments_with_texts(self.corpus_.segments, Path(assignments_csv))
         self.texts_kept_ = True
         return self
 

@@ -7,6 +7,7 @@ unique (default: the 1-based position), dates ISO, a given language wins over de
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,7 @@ from toolkit.corpus import Corpus, Document
 from toolkit.corpus.load import record_document
 from toolkit.errors import ParameterError
 
-__all__ = ["documents_from", "unit_embeddings", "per_document", "COLUMNS"]
+__all__ = ["documents_from", "unit_embeddings", "per_document", "segments_with_texts", "COLUMNS"]
 
 #: The optional per-document columns, as keyword arguments or DataFrame columns.
 COLUMNS = ("lang", "id", "date", "label", "group")
@@ -119,3 +120,26 @@ def per_document(doc_ids: list[str], unit_docs: list[str], topics: np.ndarray, s
         out_topics[i] = t
         out_scores[i] = float(np.mean(per[t]))
     return out_topics, out_scores
+
+
+def segments_with_texts(segments: list[Any], assignments_csv: Path) -> list[Any]:
+    """``segments`` with their texts filled in from a run directory's assignments.csv, by unit id
+    (a saved model of a large corpus keeps only its reference units' texts)."""
+    import csv
+    import dataclasses
+
+    from toolkit.errors import TopicModelError
+
+    path = assignments_csv
+    csv.field_size_limit(1 << 30)
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            texts = {row["id"]: row["text"] for row in csv.DictReader(fh)}
+    except (OSError, KeyError, csv.Error) as exc:
+        raise TopicModelError(f"{path}: cannot read the unit texts ({exc}); the model describes curated "
+                              f"topics from them") from None
+    missing = [s.id for s in segments if s.id not in texts]
+    if missing:
+        raise TopicModelError(f"{path}: {len(missing)} units of the model are not in it (e.g. {missing[0]!r}); "
+                              f"is this the run the model was saved in?")
+    return [dataclasses.replace(s, text=texts[s.id]) for s in segments]
