@@ -8,6 +8,7 @@
   (``topicbridge themes score``): per-theme precision and recall, accuracy, kappa.
 
     python experiments/themes_benchmark.py            # writes experiments/results/themes.json
+    python experiments/themes_benchmark.py --seeds 42 0 1 --precision float32 bfloat16 --out X.json
 """
 
 from __future__ import annotations
@@ -37,11 +38,11 @@ def _config(path: Path, overrides: list[str]):
     return config_from_dict(apply_overrides(load_config_dict(path), overrides))
 
 
-def sib_row(corpus: str, mode: str, seed: int, out: Path) -> dict:
+def sib_row(corpus: str, mode: str, seed: int, out: Path, precision: str = "auto") -> dict:
     names = "themes.names=[" + ", ".join(SIB_LABELS) + "]"
     cfg = _config(ROOT / "configs" / "sib200.yaml", [f"corpus.path={corpus}", names, f"themes.mode={mode}",
                                                      f"seed={seed}", f"output.dir={out}", "output.map=false",
-                                                     "model.save=false"])
+                                                     "model.save=false", f"embedding.precision={precision}"])
     start = time.perf_counter()
     run = run_experiment(cfg)
     labels = [s.label for s in run.corpus.segments]
@@ -63,7 +64,7 @@ def sib_row(corpus: str, mode: str, seed: int, out: Path) -> dict:
     centres /= np.linalg.norm(centres, axis=1, keepdims=True)
     oracle_centres = float(np.mean(np.array(SIB_LABELS)[(X @ centres.T).argmax(axis=1)] == y))
     supervised = float(np.mean(cross_val_predict(LogisticRegression(max_iter=2000, C=10.0), X, y, cv=5) == y))
-    return {"corpus": Path(corpus).stem, "mode": mode, "seed": seed, "units": len(labels),
+    return {"corpus": Path(corpus).stem, "mode": mode, "seed": seed, "units": len(labels), "precision": precision,
             "unit_accuracy": theme_accuracy(unit_labels, labels), "coverage": float(np.mean(pred != "")),
             "min_precision": min(v for v in precision.values() if v is not None), "precision": precision,
             "topic_match_accuracy": topic_level, "n_topics": run.metrics.get("n_topics"),
@@ -88,20 +89,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, nargs="+", default=[42])
     parser.add_argument("--out", type=Path, default=ROOT / "experiments" / "results" / "themes.json")
+    parser.add_argument("--precision", nargs="+", default=["auto"], choices=["auto", "float32", "bfloat16"],
+                        help="embedding.precision values to run (each a row); the seeds use the first")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory(prefix="themes-bench-") as tmp:
         for corpus in ("experiments/data/sib200/ru_de_zh.jsonl", "experiments/data/sib200/en.jsonl"):
-            for mode in ("match", "guided"):
-                for seed in args.seeds:
-                    r = sib_row(str(ROOT / corpus), mode, seed, Path(tmp) / "runs")
-                    rows.append(r)
-                    print(f"{r['corpus']:9s} {mode:7s} seed {seed}: unit accuracy {r['unit_accuracy']:.3f} "
-                          f"(coverage {r['coverage']:.3f}, min precision {r['min_precision']:.2f}) | topic-level "
-                          f"match {r['topic_match_accuracy']:.3f} | ceilings: gold centres "
-                          f"{r['ceiling_gold_centres']:.3f}, supervised {r['ceiling_supervised_5fold']:.3f} | "
-                          f"{r['n_topics']} topics, {r['time_s']} s",
-                          flush=True)
+            for mode, seed, precision in ((m, s, p) for m in ("match", "guided") for s in args.seeds
+                                      for p in args.precision):
+                r = sib_row(str(ROOT / corpus), mode, seed, Path(tmp) / "runs", precision)
+                rows.append(r)
+                print(f"{r['corpus']:9s} {mode:7s} seed {seed} {precision}: unit accuracy {r['unit_accuracy']:.3f} "
+                      f"(coverage {r['coverage']:.3f}, min precision {r['min_precision']:.2f}) | topic-level "
+                      f"match {r['topic_match_accuracy']:.3f} | ceilings: gold centres "
+                      f"{r['ceiling_gold_centres']:.3f}, supervised {r['ceiling_supervised_5fold']:.3f} | "
+                      f"{r['n_topics']} topics, {r['time_s']} s",
+                      flush=True)
         seeds = seeds_row(Path(tmp) / "runs")
     print(f"\nseeds vs hand coding: accuracy {seeds['accuracy']:.3f}, kappa {seeds['kappa']:.3f}")
     print(f"{'theme':46s} {'prec':>5} {'rec':>5} {'coded':>5}  prevalence [95% CI]")
