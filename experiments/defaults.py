@@ -20,7 +20,7 @@ Usage::
     python experiments/defaults.py [--seeds 42,0,1]
 
 Prints a table and writes ``experiments/results/defaults.json``. eng_14 is built by
-``python experiments/make_eng14_jsonl.py``.
+``python experiments/make_eng14_jsonl.py --source SIB200_FOLDER``.
 """
 
 from __future__ import annotations
