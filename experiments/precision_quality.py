@@ -15,6 +15,10 @@ In one process, on the configs as committed (every other setting the schema's de
   on a cache first warmed with 30 of its units, and a run on the warm cache; their
   ``assignments.csv`` must be byte-identical, and the float32 and bfloat16 runs are compared
   (ARI of their topics, theme accuracy).
+* **The pipeline's own spread** (``floor``): per seed, the float32 vectors and that seed's UMAP
+  reduction held fixed, the topic tree rebuilt with the seeds of its base k-means changed
+  (``seed + 1 .. seed + FLOOR_TREES``) and nothing else: the range of NMI this gives is what a
+  change of the last bits anywhere upstream can move NMI by, before any precision enters.
 
 Usage: ``python experiments/precision_quality.py [--seeds 42,0,1] [--workdir DIR]``
 Writes ``experiments/results/precision_quality.json``.
@@ -50,6 +54,7 @@ RESULTS = ROOT / "experiments" / "results" / "precision_quality.json"
 PRECISIONS = ("float32", "bfloat16")
 ARMS = (*PRECISIONS, "float32+noise")
 METRICS = ("nmi", "parallel_agreement", "theme_accuracy", "n_topics", "outlier_share")
+FLOOR_TREES = 5
 
 
 class NoisyEmbedder(USEEmbedder):
@@ -90,6 +95,29 @@ def topics_of(csv_bytes: bytes) -> list[str]:
     return [row["topic"] for row in csv.DictReader(io.StringIO(csv_bytes.decode("utf-8")))]
 
 
+def tree_spread(vectors: np.ndarray, labels: list[str], seed: int) -> dict[str, Any]:
+    """NMI of the default topic tree at one UMAP reduction, over base k-means seeds only."""
+    from sklearn.metrics import normalized_mutual_info_score
+
+    from toolkit.config import config_from_dict
+    from toolkit.topics.reduce import reduce_embeddings
+    from toolkit.topics.tree import build_tree
+
+    config = config_from_dict({"corpus": {"path": "unused.jsonl"}, "seed": seed})
+    u, c = config.umap, config.clustering
+    reduced = reduce_embeddings(vectors, n_components=u.n_components, n_neighbors=u.n_neighbors,
+                                min_dist=u.min_dist, metric=u.metric, seed=seed)
+    counts, nmis = [], []
+    for tree_seed in range(seed, seed + FLOOR_TREES + 1):
+        tree = build_tree(reduced, base_size=c.base_size, min_clusters=c.min_clusters, max_clusters=c.max_clusters,
+                          min_size=c.min_size, sample=c.tree_sample, random_state=tree_seed)
+        k = tree.best_count()
+        counts.append(k)
+        nmis.append(float(normalized_mutual_info_score(labels, tree.labels(k))))
+    return {"tree_seeds": f"{seed}..{seed + FLOOR_TREES}", "n_topics": counts, "nmi": [round(v, 4) for v in nmis],
+            "nmi_range": round(max(nmis) - min(nmis), 4), "nmi_sd": round(float(np.std(nmis)), 4)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="42,0,1")
@@ -105,7 +133,8 @@ def main() -> None:
 
     # Per-sentence cosine float32 vs bfloat16 on SIB-200.
     sib = load_config(ROOT / "configs" / "sib200.yaml")
-    texts = load_corpus(sib.corpus).texts
+    sib_corpus = load_corpus(sib.corpus)
+    texts, sib_labels = sib_corpus.texts, [s.label for s in sib_corpus.segments]
     vectors = {}
     for precision in PRECISIONS:
         embedder = USEEmbedder(precision=precision)
@@ -136,6 +165,7 @@ def main() -> None:
                 row[f"{key}_difference_{arm}"] = None if a is None or b is None else round(b - a, 4)
         for arm in ARMS:
             row.pop(f"{arm}_topics")
+        row["floor"] = tree_spread(vectors["float32"], sib_labels, seed)
         sib_rows.append(row)
 
     # The sample corpus: cold, warmed by a subset, warm; per precision.
@@ -175,6 +205,11 @@ def main() -> None:
                 f"  ARI to float32 {row[f'ari_float32_vs_{arm}']:.3f}")
             print(f"{row['seed']:<13}{arm:<14}{m['nmi']:>7.3f}{m['parallel_agreement']:>7.3f}{theme:>10}"
                   f"{m['n_topics']:>7}{m['seconds']:>6.0f}{extra}")
+    print(f"the pipeline's own spread: float32 vectors and UMAP fixed, {FLOOR_TREES + 1} base k-means seeds")
+    for row in sib_rows:
+        f = row["floor"]
+        print(f"  seed {row['seed']}: topics {f['n_topics']}, NMI {f['nmi']}, range {f['nmi_range']:.3f}, "
+              f"sd {f['nmi_sd']:.3f}")
     for precision, m in seed_rows.items():
         theme = "-" if m["theme_accuracy"] is None else f"{m['theme_accuracy']:.3f}"
         print(f"seeds {precision:<9} topics {m['n_topics']}, theme accuracy {theme}, NMI {m['nmi']}; "

@@ -139,11 +139,28 @@ def test_from_config_and_describe_record_the_criterion():
     ({"n_clusters": 1}, r"^n_clusters: expected an integer >= 2 or 'auto', got 1$"),
     ({"base_size": 0}, r"^base_size: expected an integer >= 1, got 0$"),
     ({"max_clusters": 1}, r"^max_clusters: expected an integer >= 2, got 1 or None$"),
+    ({"n_init": 0}, r"^n_init: expected an integer >= 1, got 0$"),
 ])
 def test_bad_parameters_name_themselves(params, message):
     X, _ = _blobs(4)
     with pytest.raises(ParameterError, match=message):
         TreeClusterer(**params).fit(X)
+
+
+def _base_inertia(X, tree):
+    return sum(float(((X[tree.base_labels == c] - tree.centroids[c]) ** 2).sum()) for c in range(tree.n_base))
+
+
+def test_the_base_k_means_keeps_its_best_start_and_reads_clustering_n_init():
+    X, _ = _blobs(12, per=20, seed=4, spread=1.5)  # overlapping blobs: starts end in different optima
+    kwargs = dict(base_size=5, min_clusters=2, max_clusters=None, min_size=10, sample=20000)
+    for seed in (3, 4, 5):
+        one = _base_inertia(X, build_tree(X, **kwargs, random_state=seed, n_init=1))
+        ten = _base_inertia(X, build_tree(X, **kwargs, random_state=seed, n_init=10))
+        assert ten < one  # the first of the ten starts is the single start; a better one is kept
+    config = config_from_dict({"corpus": {"path": "x.jsonl"}, "clustering": {"n_init": 3}})
+    assert build_clusterer(config, 200).n_init == 3
+    assert build_clusterer(config_from_dict({"corpus": {"path": "x.jsonl"}}), 200).n_init == 10
 
 
 def test_config_rejects_a_bad_tree_key():

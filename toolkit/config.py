@@ -228,7 +228,8 @@ class ClusteringConfig(_Section):
     auto_tolerance: float = Field(
         0.05, ge=0.0, lt=1.0, description="n_clusters=auto keeps the smallest count whose silhouette is "
         "within this share of the best (0: the best count).")
-    n_init: int = Field(10, ge=1, le=1_000, description="Restarts for kmeans and gmm (the best is kept).")
+    n_init: int = Field(10, ge=1, le=1_000, description="Restarts for kmeans and gmm, and for the base "
+                        "k-means of hierarchy (the best is kept).")
     linkage: Literal["ward", "average", "complete", "single"] = Field(
         "ward", description="Linkage for agglomerative.")
     covariance_type: Literal["full", "tied", "diag", "spherical"] = Field(
