@@ -54,26 +54,6 @@ PRECISIONS = ("float32", "bfloat16")
 FITS = 8
 
 
-def per_centroid(dist: np.ndarray, sizes: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """Silhouette of each base-cluster centroid (the terms of ``centroid_silhouette``)."""
-    import scipy.sparse as sp
-
-    ids, own = np.unique(groups, return_inverse=True)
-    w = np.asarray(sizes, dtype=np.float64)
-    m = w.size
-    onehot = sp.csr_matrix((w, (np.arange(m), own)), shape=(m, ids.size))
-    sums = np.asarray(dist @ onehot)
-    mass = np.asarray(onehot.sum(0)).ravel()
-    rows = np.arange(m)
-    own_mass = mass[own] - w
-    alone = own_mass <= 0
-    a = sums[rows, own] / np.where(alone, 1.0, own_mass)
-    means = sums / mass[None, :]
-    means[rows, own] = np.inf
-    b = means.min(1)
-    return np.where(alone, 0.0, (b - a) / np.maximum(np.maximum(a, b), 1e-12))
-
-
 def tree_on_base(X: np.ndarray, base: np.ndarray, c) -> T.TopicTree:
     """A topic tree from given base clusters, scored like ``build_tree``."""
     base = np.searchsorted(np.unique(base), base)
@@ -104,7 +84,7 @@ def rules(X: np.ndarray, seed: int, c) -> dict[str, np.ndarray]:
     w = first.sizes.astype(np.float64)
     stats = {}
     for k in ks:
-        s = per_centroid(dist, first.sizes, first.cut(k))
+        s = T.centroid_silhouette_values(dist, first.sizes, first.cut(k))
         mean = float((s * w).sum() / w.sum())
         stats[k] = (mean, float(np.sqrt(((w * (s - mean)) ** 2).sum()) / w.sum()))
     best = max(ks, key=lambda k: (stats[k][0], -k))

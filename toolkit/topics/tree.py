@@ -32,7 +32,8 @@ import numpy as np
 
 from toolkit.errors import ParameterError, TopicModelError
 
-__all__ = ["TopicTree", "build_tree", "weighted_ward", "cut_merges", "centroid_silhouette", "centroid_distances",
+__all__ = ["TopicTree", "build_tree", "weighted_ward", "cut_merges", "centroid_silhouette", "centroid_silhouette_values",
+           "centroid_distances",
            "tree_record", "base_topics", "level_plan", "relabel_record",
            "candidate_counts", "count_range"]
 
@@ -166,22 +167,20 @@ def centroid_distances(centroids: np.ndarray) -> np.ndarray:
     return np.sqrt(np.maximum(sq[:, None] + sq[None, :] - 2.0 * (c @ c.T), 0.0))
 
 
-def centroid_silhouette(dist: np.ndarray, sizes: np.ndarray, groups: np.ndarray) -> float:
-    """Silhouette of clusters of centroids, each centroid weighted by its size.
+def centroid_silhouette_values(dist: np.ndarray, sizes: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """The silhouette of each centroid under ``groups``, shape ``(m,)`` (see :func:`centroid_silhouette`).
 
-    ``dist`` holds the centroid distances (:func:`centroid_distances`). The mean distance of
-    a centroid to a group is weighted by the sizes of that group's centroids (a centroid is
-    excluded from its own group), so the score approximates the unit silhouette without the
-    fine structure inside a base cluster. ``-1`` for fewer than two groups.
+    A centroid's mean distance to a group is weighted by the sizes of that group's centroids,
+    itself excluded from its own group; a centroid alone in its group scores 0.
     """
     import scipy.sparse as sp
 
     groups = np.asarray(groups)
     ids, own = np.unique(groups, return_inverse=True)
-    if ids.size < 2:
-        return -1.0
     w = np.asarray(sizes, dtype=np.float64)
     m = w.size
+    if ids.size < 2:
+        return np.full(m, -1.0)
     onehot = sp.csr_matrix((w, (np.arange(m), own)), shape=(m, ids.size))
     sums = np.asarray(dist @ onehot)  # weighted distance sums from each centroid to each group
     mass = np.asarray(onehot.sum(0)).ravel()
@@ -192,8 +191,21 @@ def centroid_silhouette(dist: np.ndarray, sizes: np.ndarray, groups: np.ndarray)
     means = sums / mass[None, :]
     means[rows, own] = np.inf
     b = means.min(1)
-    s = np.where(alone, 0.0, (b - a) / np.maximum(np.maximum(a, b), 1e-12))
-    return float((s * w).sum() / w.sum())
+    return np.where(alone, 0.0, (b - a) / np.maximum(np.maximum(a, b), 1e-12))
+
+
+def centroid_silhouette(dist: np.ndarray, sizes: np.ndarray, groups: np.ndarray) -> float:
+    """Silhouette of clusters of centroids, each centroid weighted by its size.
+
+    ``dist`` holds the centroid distances (:func:`centroid_distances`). The mean distance of
+    a centroid to a group is weighted by the sizes of that group's centroids (a centroid is
+    excluded from its own group), so the score approximates the unit silhouette without the
+    fine structure inside a base cluster. ``-1`` for fewer than two groups.
+    """
+    if np.unique(np.asarray(groups)).size < 2:
+        return -1.0
+    w = np.asarray(sizes, dtype=np.float64)
+    return float((centroid_silhouette_values(dist, sizes, groups) * w).sum() / w.sum())
 
 
 def candidate_counts(lo: int, hi: int, step: float = 1.05, dense_up_to: int = 100) -> list[int]:
