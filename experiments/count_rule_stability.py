@@ -54,19 +54,6 @@ PRECISIONS = ("float32", "bfloat16")
 FITS = 8
 
 
-def tree_on_base(X: np.ndarray, base: np.ndarray, c) -> T.TopicTree:
-    """A topic tree from given base clusters, scored like ``build_tree``."""
-    base = np.searchsorted(np.unique(base), base)
-    sizes = np.bincount(base)
-    centroids = np.vstack([X[base == i].mean(0) for i in range(sizes.size)])
-    tree = T.TopicTree(base_labels=base, merges=T.weighted_ward(centroids, sizes), sizes=sizes, centroids=centroids)
-    lo, hi = T.count_range(X.shape[0], tree.n_base, c.min_clusters, c.max_clusters, c.min_size)
-    dist = T.centroid_distances(centroids)
-    for k in T.candidate_counts(lo, hi):
-        tree.scores[k] = round(T.centroid_silhouette(dist, sizes, tree.cut(k)), 4)
-    return tree
-
-
 def rules(X: np.ndarray, seed: int, c) -> dict[str, np.ndarray]:
     """Labels of every unit under each rule."""
     from sklearn.cluster import AgglomerativeClustering
@@ -99,7 +86,8 @@ def rules(X: np.ndarray, seed: int, c) -> dict[str, np.ndarray]:
     agree = [sum(adjusted_rand_score(p, q) for j, q in enumerate(parts) if j != i) for i, p in enumerate(parts)]
     out["medoid_of_8"] = parts[int(np.argmax(agree))]
     m = max(2, X.shape[0] // c.base_size)
-    ward = tree_on_base(X, AgglomerativeClustering(n_clusters=m, linkage="ward").fit(X).labels_, c)
+    ward = T.tree_from_base(X, AgglomerativeClustering(n_clusters=m, linkage="ward").fit(X).labels_,
+                            min_clusters=c.min_clusters, max_clusters=c.max_clusters, min_size=c.min_size)
     out["ward_base"] = ward.labels(ward.best_count())
     default = build(seed, n_init=c.n_init)
     out["default"] = default.labels(default.best_count())

@@ -32,7 +32,7 @@ import numpy as np
 
 from toolkit.errors import ParameterError, TopicModelError
 
-__all__ = ["TopicTree", "build_tree", "weighted_ward", "cut_merges", "centroid_silhouette", "centroid_silhouette_values",
+__all__ = ["TopicTree", "build_tree", "tree_from_base", "weighted_ward", "cut_merges", "centroid_silhouette", "centroid_silhouette_values",
            "centroid_distances",
            "tree_record", "base_topics", "level_plan", "relabel_record",
            "candidate_counts", "count_range"]
@@ -253,13 +253,23 @@ def build_tree(X: np.ndarray, *, base_size: int, min_clusters: int, max_clusters
     fit_rows = np.sort(rng.choice(n, size=sample, replace=False)) if n > sample else np.arange(n)
     km = KMeans(n_clusters=m, n_init=n_init, random_state=random_state).fit(X[fit_rows])
     base = km.predict(X) if fit_rows.size < n else km.labels_
+    return tree_from_base(X, base, min_clusters=min_clusters, max_clusters=max_clusters, min_size=min_size)
+
+
+def tree_from_base(X: np.ndarray, base: np.ndarray, *, min_clusters: int, max_clusters: int | None,
+                   min_size: int) -> TopicTree:
+    """The Ward tree over given base clusters of ``X`` and the criterion of every candidate count.
+
+    ``base`` holds a base cluster id per unit; ids that received no unit are dropped.
+    """
+    X = np.asarray(X, dtype=np.float64)
     present = np.unique(base)
     base = np.searchsorted(present, base)  # base clusters that received no unit are dropped
     sizes = np.bincount(base)
     centroids = np.vstack([X[base == c].mean(0) for c in range(sizes.size)])
     merges = weighted_ward(centroids, sizes)
     tree = TopicTree(base_labels=base, merges=merges, sizes=sizes, centroids=centroids)
-    lo, hi = count_range(n, tree.n_base, min_clusters, max_clusters, min_size)
+    lo, hi = count_range(X.shape[0], tree.n_base, min_clusters, max_clusters, min_size)
     dist = centroid_distances(centroids)
     for k in candidate_counts(lo, hi):
         tree.scores[k] = round(centroid_silhouette(dist, sizes, tree.cut(k)), 4)
